@@ -1,0 +1,33 @@
+# Digest: the commands a newcomer needs. Each works on a fresh machine with Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: build serve test clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the project's metadata changes.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/digest build
+
+# A plain preview server for now; links point at it whatever base_url says.
+serve: $(STAMP)
+	$(BIN)/digest build --base-url http://127.0.0.1:$(PORT)/
+	@echo "Serving output/ on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory output
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf output .digest-cache .pytest_cache
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +

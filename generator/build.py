@@ -1,0 +1,75 @@
+"""The build, top to bottom. Everything before write_site is pure: a failed build writes nothing."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .errors import BuildFailed
+from .output import check_output_dir, write_site
+from .pages import plan_pages
+from .readers import discover, read_all
+from .render import render_all
+from .site import Site
+from .urls import Urls
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    articles: int
+    pages: int
+    written: int
+    unchanged: int
+    removed: int
+    timings: dict[str, float] = field(default_factory=dict, hash=False)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = now - self._last
+        self._last = now
+
+
+def build(cfg: Config, executor: Executor | None = None) -> BuildReport:
+    clock = _Stopwatch()
+    check_output_dir(cfg.output_dir, [cfg.content_dir, cfg.templates_dir, cfg.root / "config.yaml"])
+    urls = Urls.for_config(cfg)
+    sources = discover(cfg.content_dir, cfg.root)
+    articles, errors = read_all(sources, cfg, executor)
+    if errors:
+        raise BuildFailed(errors)
+    clock.lap("read")
+    site = Site.from_articles(articles, cfg, urls)
+    clock.lap("index")
+    plan = plan_pages(site, cfg, urls)
+    clock.lap("plan")
+    files = render_all(plan, cfg, site, urls)
+    files.update(static_files(cfg.templates_dir / "static"))
+    clock.lap("render")
+    written = write_site(files, cfg.output_dir)
+    clock.lap("write")
+    return BuildReport(len(site.articles), len(plan), written.written, written.unchanged,
+                       written.removed, clock.timings)
+
+
+def static_files(static_dir: Path) -> dict[str, bytes]:
+    """The theme's static files, to be served under /static/; hidden files are left out."""
+    files = {}
+    if static_dir.is_dir():
+        for path in sorted(static_dir.rglob("*")):
+            relative = path.relative_to(static_dir)
+            if path.is_file() and not any(p.startswith(".") for p in relative.parts):
+                files["static/" + relative.as_posix()] = path.read_bytes()
+    return files

@@ -1,0 +1,129 @@
+"""The `digest` command: arguments, exit codes (0 ok, 1 content errors, 2 usage), reports."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .build import build
+from .config import Config, load_config
+from .errors import BuildFailed, ConfigError
+from .text import slugify
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        cfg = _config(args)
+    except ConfigError as exc:
+        _print_errors(exc)
+        return EXIT_USAGE if any(e.path.startswith("--") for e in exc.errors) else EXIT_CONTENT
+    return args.handler(args, cfg)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digest", description="Build a news digest website.")
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build_cmd = commands.add_parser("build", help="build the site into the output folder")
+    _common(build_cmd)
+    build_cmd.add_argument("--output", type=Path, metavar="D",
+                           help="output folder (default: output/ beside the config)")
+    build_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
+    build_cmd.add_argument("--base-url", metavar="U", help="override base_url from the config")
+    build_cmd.set_defaults(handler=_build)
+
+    new_cmd = commands.add_parser("new", help="write a new Markdown article into content/")
+    _common(new_cmd)
+    new_cmd.add_argument("title", help="the article's title")
+    new_cmd.add_argument("--category", metavar="C", help="category id (also its folder)")
+    new_cmd.add_argument("--tags", metavar="a,b", default="", help="comma-separated tags")
+    new_cmd.set_defaults(handler=_new, output=None, base_url=None, drafts=False)
+    return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", type=Path, default=Path("config.yaml"), metavar="F",
+                         help="site settings file (default: config.yaml)")
+    command.add_argument("--content", type=Path, metavar="D",
+                         help="content folder (default: content/ beside the config)")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    cfg = load_config(args.config, args.content, args.output)
+    if args.base_url:
+        cfg = cfg.with_base_url(args.base_url)
+    if args.drafts:
+        cfg = replace(cfg, drafts=True)
+    return cfg
+
+
+def _build(args: argparse.Namespace, cfg: Config) -> int:
+    try:
+        report = build(cfg)
+    except BuildFailed as exc:
+        _print_errors(exc)
+        print(f"Build failed: {len(exc.errors)} error(s); {_shown(cfg.output_dir)} was not changed.",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    print(f"Built {report.articles} articles into {_shown(cfg.output_dir)}: "
+          f"{report.pages} pages, {report.written} files written, {report.unchanged} unchanged, "
+          f"{report.removed} removed in {report.seconds:.2f} s")
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace, cfg: Config) -> int:
+    slug = slugify(args.title)
+    if not slug:
+        print("digest new: the title must contain letters or digits", file=sys.stderr)
+        return EXIT_USAGE
+    category = slugify(args.category) if args.category else None
+    folder = cfg.content_dir / category if category else cfg.content_dir
+    path = folder / f"{slug}.md"
+    if path.exists():
+        print(f"digest new: {_shown(path)} already exists; not overwriting it", file=sys.stderr)
+        return EXIT_USAGE
+    now = datetime.now(cfg.tz).replace(microsecond=0)  # a new article is dated when written
+    tags = [t.strip() for t in args.tags.split(",") if t.strip()]
+    lines = ["---", f"title: {_yaml_text(args.title)}", f"date: {now.isoformat()}"]
+    if category:
+        lines.append(f"category: {category}")
+    lines.append("tags: [" + ", ".join(_yaml_text(t) for t in tags) + "]")
+    lines += ["summary: ", "source_url: ", "draft: true", "---", "", "Write the article here.", ""]
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+    print(_shown(path))
+    return EXIT_OK
+
+
+def _yaml_text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
+
+def _print_errors(exc: BuildFailed) -> None:
+    for error in exc.errors:
+        print(f"error: {error}", file=sys.stderr)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix() + ("/" if path.is_dir() else "")
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Reading the date forms that news sources and the reading tracker write."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timezone, tzinfo
+
+MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+    "dec": 12, "december": 12,
+}
+_TIME = r"(?:[ T,]+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?)?"
+# "Sept. 27, 2023", "Sep 27 2023", "September 27, 2023 7:30"
+_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME + r"$", re.I)
+# "27 September 2023"
+_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})" + _TIME + r"$", re.I)
+# "2023/09/27 07:30", "2023-09-27"
+_NUMERIC = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _TIME + r"$", re.I)
+
+
+def parse_date(value: object, tz: tzinfo) -> datetime:
+    """A timezone-aware datetime; times without an offset are in `tz`. Raises ValueError."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tz)
+    if not isinstance(value, str):
+        raise ValueError(f"cannot read {value!r} as a date")
+    text = " ".join(value.strip().split())
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = _parse_words(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def _parse_words(text: str) -> datetime:
+    for pattern, order in ((_MONTH_FIRST, "mdy"), (_DAY_FIRST, "dmy"), (_NUMERIC, "ymd")):
+        match = pattern.match(text)
+        if not match:
+            continue
+        a, b, c, hour, minute, second, ampm = match.groups()
+        if order == "mdy":
+            month, day, year = MONTHS.get(a.lower()), int(b), int(c)
+        elif order == "dmy":
+            day, month, year = int(a), MONTHS.get(b.lower()), int(c)
+        else:
+            year, month, day = int(a), int(b), int(c)
+        if month is None:
+            break
+        h = int(hour or 0)
+        if ampm:
+            if not 1 <= h <= 12:
+                break
+            h = h % 12 + (12 if ampm.lower().startswith("p") else 0)
+        try:
+            return datetime(year, month, day, h, int(minute or 0), int(second or 0))
+        except ValueError:
+            break
+    raise ValueError(f'cannot read "{text}" as a date')
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+UTC = timezone.utc

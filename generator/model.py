@@ -1,0 +1,67 @@
+"""The values that flow through the pipeline: frozen dataclasses with no behaviour of their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    title: str
+    slug: str
+    date: datetime  # always timezone-aware
+    category: str  # category id (slug form)
+    category_label: str  # the category as the file wrote it; the config's name wins over it
+    source_path: str  # relative to the project, with forward slashes
+    body_html: str
+    summary: str = ""  # plain text; ends with an ellipsis when the source cut it mid-sentence
+    updated: datetime | None = None
+    created: datetime | None = None
+    tags: tuple[str, ...] = ()
+    source_url: str | None = None
+    word_count: int = 0
+    reading_minutes: int = 1
+    read_count: int | None = None
+    last_read: datetime | None = None
+    similar: tuple[str, ...] = ()
+    draft: bool = False
+    authors: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def day(self) -> date:
+        return self.date.date()
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    id: str
+    name: str
+    description: str = ""
+    url: str | None = None  # the source's own home page
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarLink:
+    """One entry of an article's Similar readings: a link when the site has that article."""
+
+    title: str
+    article: Article | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One output file, planned but not rendered: where it goes, which template, what it shows."""
+
+    url: str  # site-relative URL path, always starting with "/" and ending with "/" or a file name
+    template: str
+    context: dict[str, Any] = field(hash=False)

@@ -1,0 +1,166 @@
+"""The page plan: every file the site will have, at which URL, from which template and context.
+
+Nothing is rendered here. Two pages that would land on the same file are an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+from typing import Callable
+
+from .config import Config
+from .errors import BuildFailed, ContentError
+from .model import Article, Page
+from .site import Site
+from .urls import Urls
+
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a paginated list."""
+
+    number: int
+    total: int  # pages in the list
+    item_count: int  # articles in the whole list
+    items: tuple[Article, ...]
+    url: str
+    first_url: str
+    prev_url: str | None
+    next_url: str | None
+
+    @property
+    def groups(self) -> list[tuple[date, list[Article]]]:
+        """The items under a heading per day, newest day first (items are already in order)."""
+        return [(day, list(items)) for day, items in groupby(self.items, key=lambda a: a.day)]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A line of an index page: a category, tag or month with its article count."""
+
+    name: str
+    url: str
+    count: int
+    description: str = ""
+
+
+def paginate(items: tuple[Article, ...], per_page: int,
+             url_for: Callable[[int], str]) -> list[Pager]:
+    total = max(1, -(-len(items) // per_page))
+    return [
+        Pager(
+            number=n,
+            total=total,
+            item_count=len(items),
+            items=items[(n - 1) * per_page: n * per_page],
+            url=url_for(n),
+            first_url=url_for(1),
+            prev_url=url_for(n - 1) if n > 1 else None,
+            next_url=url_for(n + 1) if n < total else None,
+        )
+        for n in range(1, total + 1)
+    ]
+
+
+def plan_pages(site: Site, cfg: Config, urls: Urls) -> list[Page]:
+    pages: list[Page] = []
+    per_page = cfg.per_page
+
+    for article in site.articles:
+        pages.append(Page(urls.article(article), "article.html", {
+            "article": article,
+            "category": site.category(article.category),
+            "similar": site.similar_links(article),
+            "newer": site.newer(article),
+            "older": site.older(article),
+            "source": article.source_path,
+        }))
+
+    for pager in paginate(site.articles, per_page, urls.home):
+        pages.append(Page(pager.url, "home.html", {"pager": pager}))
+
+    for category in site.categories:
+        items = site.by_category[category.id]
+        for pager in paginate(items, per_page, lambda n, c=category.id: urls.category(c, n)):
+            pages.append(Page(pager.url, "list.html", {
+                "kind": "category", "heading": category.name, "category": category,
+                "description": category.description, "pager": pager,
+            }))
+    pages.append(Page(urls.categories(), "terms.html", {
+        "kind": "categories", "heading": "Sources",
+        "terms": [Term(c.name, urls.category(c.id), len(site.by_category[c.id]), c.description)
+                  for c in site.categories],
+    }))
+
+    for tag in site.tags:
+        items = site.by_tag[tag.slug]
+        for pager in paginate(items, per_page, lambda n, t=tag.slug: urls.tag(t, n)):
+            pages.append(Page(pager.url, "list.html", {
+                "kind": "tag", "heading": f"Tagged “{tag.name}”", "tag": tag,
+                "description": "", "pager": pager,
+            }))
+    pages.append(Page(urls.tags(), "terms.html", {
+        "kind": "tags", "heading": "Tags",
+        "terms": [Term(t.name, urls.tag(t.slug), len(site.by_tag[t.slug])) for t in site.tags],
+    }))
+
+    for day in sorted(site.by_day, reverse=True):
+        for pager in paginate(site.by_day[day], per_page, lambda n, d=day: urls.day(d, n)):
+            pages.append(Page(pager.url, "list.html", {
+                "kind": "day", "heading": day, "day": day, "description": "", "pager": pager,
+            }))
+
+    months = site.months()
+    by_month: dict[tuple[int, int], list[Article]] = {}
+    for day in sorted(site.by_day, reverse=True):
+        by_month.setdefault((day.year, day.month), []).extend(site.by_day[day])
+    for year, month, _ in months:
+        items = tuple(by_month[(year, month)])
+        for pager in paginate(items, per_page, lambda n, y=year, m=month: urls.month(y, m, n)):
+            pages.append(Page(pager.url, "list.html", {
+                "kind": "month", "heading": f"{MONTH_NAMES[month - 1]} {year}",
+                "description": "", "pager": pager,
+            }))
+    years = _archive_years(months, urls)
+    for year_entry in years:
+        pages.append(Page(year_entry["url"], "archive.html", {
+            "kind": "year", "heading": str(year_entry["year"]), "years": [year_entry],
+        }))
+    pages.append(Page(urls.archive(), "archive.html", {
+        "kind": "archive", "heading": "Archive", "years": years,
+    }))
+    pages.append(Page(urls.file("404.html"), "404.html", {"kind": "404"}))
+    _check_paths(pages, urls)
+    return pages
+
+
+def _archive_years(months: list[tuple[int, int, int]], urls: Urls) -> list[dict]:
+    years: list[dict] = []
+    for year, entries in groupby(months, key=lambda m: m[0]):
+        terms = [Term(f"{MONTH_NAMES[m - 1]} {y}", urls.month(y, m), count)
+                 for y, m, count in entries]
+        years.append({"year": year, "url": urls.year(year), "months": terms,
+                      "count": sum(t.count for t in terms)})
+    return years
+
+
+def _check_paths(pages: list[Page], urls: Urls) -> None:
+    """An article whose permalink lands on a list page's file would silently replace it."""
+    owners: dict[str, Page] = {}
+    errors = []
+    for page in pages:
+        path = urls.output_path(page.url)
+        first = owners.setdefault(path, page)
+        if first is not page:
+            culprit = page.context.get("source") or first.context.get("source") or "config.yaml"
+            errors.append(ContentError(culprit, None,
+                          f"{page.url} would be written twice ({first.template} and "
+                          f"{page.template}); change the slug or the permalink pattern"))
+    if errors:
+        raise BuildFailed(errors)
+

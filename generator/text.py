@@ -1,0 +1,133 @@
+"""Plain-text rules shared by every reader: slugs, titles, summaries, word counts."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+
+WORDS_PER_MINUTE = 200
+TITLE_MAX = 100
+
+# Words after which a period does not end a sentence ("Sept. 27", "Mr. Aliyev", "U.S. troops").
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st mt gen col lt sgt capt gov sen rep rev jr sr vs etc inc ltd co corp no "
+    "jan feb mar apr jun jul aug sep sept oct nov dec approx est dept fig vol".split()
+)
+
+_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s|$)""")
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|h[1-6]|li|ul|ol|blockquote|pre|br|hr|tr|td|th|table|thead|tbody|section|"
+    r"article|figure|figcaption|dd|dt|dl|aside|header|footer)\b[^>]*>",
+    re.IGNORECASE,
+)
+_ANY_TAG = re.compile(r"<[^>]*>")
+_JEKYLL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+
+
+def slugify(value: str) -> str:
+    """URL-safe, lower-case, hyphen-separated; accents folded, other scripts' letters kept."""
+    decomposed = unicodedata.normalize("NFKD", value)
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    slug = re.sub(r"[^\w]+", "-", folded.lower().replace("_", "-").replace("'", "").replace("’", ""))
+    return slug.strip("-")
+
+
+def split_jekyll_name(stem: str) -> tuple[str | None, str]:
+    """`2023-09-27-armenia-talks` -> ("2023-09-27", "armenia-talks"); other names unchanged."""
+    match = _JEKYLL_DATE.match(stem)
+    if match:
+        return f"{match[1]}-{match[2]}-{match[3]}", match[4]
+    return None, stem
+
+
+def normalize_title(title: str) -> str:
+    """The key two titles share when they differ only in case, accents, punctuation or spacing."""
+    decomposed = unicodedata.normalize("NFKD", title.casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]|_", " ", letters).split())
+
+
+def collapse_spaces(value: str) -> str:
+    return " ".join(value.split())
+
+
+def dedupe_paragraphs(paragraphs: list[str]) -> list[str]:
+    """Drop repeated paragraphs, keeping each one's first occurrence (exports repeat the body)."""
+    seen: set[str] = set()
+    kept = []
+    for paragraph in paragraphs:
+        key = collapse_spaces(paragraph)
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(paragraph)
+    return kept
+
+
+def first_sentence(text: str) -> str:
+    """The text up to its first sentence end, skipping abbreviations and initials."""
+    text = collapse_spaces(text)
+    for match in _SENTENCE_END.finditer(text):
+        before = text[: match.start()].rsplit(" ", 1)[-1].lower().lstrip("(\"'“‘")
+        after = text[match.end():].lstrip()
+        if match.group().startswith("."):
+            if before in ABBREVIATIONS or len(before) == 1 or "." in before:
+                continue
+        if after and not (after[0].isupper() or after[0] in "\"'“‘(["):
+            continue
+        return text[: match.end()]
+    return text
+
+
+def derive_title(summary: str, paragraphs: list[str]) -> str:
+    """A title for a source that has none: the summary's first sentence, else the body's."""
+    source = summary or next((p for p in paragraphs if p.strip()), "")
+    sentence = first_sentence(source).rstrip()
+    sentence = re.sub(r"\.+$", "", sentence) if not sentence.endswith("...") else sentence
+    return shorten(sentence, TITLE_MAX)
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary, with an ellipsis when cut."""
+    text = collapse_spaces(text)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
+def finish_summary(summary: str) -> str:
+    """A summary that stops mid-sentence is shown with a closing ellipsis."""
+    summary = collapse_spaces(summary)
+    if not summary or ends_sentence(summary):
+        return summary
+    return summary.rstrip(" ,;:-–—") + "…"
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(re.search(r"""[.!?…]["'”’)\]]*$""", text))
+
+
+def html_to_text(fragment: str) -> str:
+    """Readable plain text of an HTML fragment: blocks separated by spaces, entities decoded."""
+    spaced = _BLOCK_TAG.sub(" ", fragment)
+    return collapse_spaces(html.unescape(_ANY_TAG.sub("", spaced)))
+
+
+def count_words(text: str) -> int:
+    return len(text.split())
+
+
+def reading_minutes(words: int) -> int:
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+def excerpt(text: str, words: int = 55) -> str:
+    """The first `words` words, for an article with no summary of its own."""
+    parts = text.split()
+    if len(parts) <= words:
+        return " ".join(parts)
+    return finish_summary(" ".join(parts[:words]))

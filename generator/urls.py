@@ -1,0 +1,88 @@
+"""The one place that maps pages to URLs and URLs to files in output/.
+
+Every URL here is an href as pages print it: it starts with the site's base path ("/" or
+"/news/") and ends with "/" for a pretty URL (written as that folder's index.html) or with a
+file name. Templates call these methods; they never build a URL from pieces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import quote, unquote
+
+from .config import Config
+from .model import Article
+
+
+@dataclass(frozen=True, slots=True)
+class Urls:
+    base_url: str  # absolute, ends with "/"
+    base_path: str  # "/" or "/news/"
+    article_pattern: str
+
+    @classmethod
+    def for_config(cls, cfg: Config) -> Urls:
+        return cls(cfg.base_url, cfg.base_path, cfg.article_permalink)
+
+    def _href(self, path: str) -> str:
+        return quote(self.base_path + path.lstrip("/"), safe="/-._~")
+
+    def paged(self, first: str, number: int) -> str:
+        """Page 1 of a list is the list's own URL; page n is `{url}page/{n}/`."""
+        return first if number <= 1 else f"{first}page/{number}/"
+
+    def home(self, page: int = 1) -> str:
+        return self.paged(self._href("/"), page)
+
+    def article(self, article: Article) -> str:
+        d = article.date
+        return self._href(self.article_pattern.format(
+            year=f"{d.year:04d}", month=f"{d.month:02d}", day=f"{d.day:02d}",
+            slug=article.slug, category=article.category, id=article.id,
+        ))
+
+    def category(self, category_id: str, page: int = 1) -> str:
+        return self.paged(self._href(f"/category/{category_id}/"), page)
+
+    def categories(self) -> str:
+        return self._href("/category/")
+
+    def tag(self, tag_slug: str, page: int = 1) -> str:
+        return self.paged(self._href(f"/tag/{tag_slug}/"), page)
+
+    def tags(self) -> str:
+        return self._href("/tag/")
+
+    def day(self, day: date, page: int = 1) -> str:
+        return self.paged(self._href(f"/{day.year:04d}/{day.month:02d}/{day.day:02d}/"), page)
+
+    def month(self, year: int, month: int, page: int = 1) -> str:
+        return self.paged(self._href(f"/{year:04d}/{month:02d}/"), page)
+
+    def year(self, year: int) -> str:
+        return self._href(f"/{year:04d}/")
+
+    def archive(self) -> str:
+        return self._href("/archive/")
+
+    def static(self, name: str) -> str:
+        return self._href(f"/static/{name}")
+
+    def file(self, name: str) -> str:
+        """A file at the top of the site, such as 404.html."""
+        return self._href(f"/{name}")
+
+    def absolute(self, href: str) -> str:
+        """The full URL of an href, for canonical links, feeds and sitemaps."""
+        origin = self.base_url[: len(self.base_url) - len(self.base_path)]
+        return origin + href
+
+    def output_path(self, href: str) -> str:
+        """The file in output/ that serves an href: relative, with forward slashes."""
+        if not href.startswith(self.base_path):
+            raise ValueError(f"{href!r} is outside the site's base path {self.base_path!r}")
+        path = unquote(href[len(self.base_path):])
+        if path == "" or path.endswith("/"):
+            path += "index.html"
+        return path

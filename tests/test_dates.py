@@ -1,0 +1,44 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from generator.dates import parse_date
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@pytest.mark.parametrize("value", ["Sept. 27, 2023", "Sep 27, 2023", "September 27, 2023",
+                                   "sept 27 2023", "27 September 2023", "2023-09-27"])
+def test_day_forms(value):
+    assert parse_date(value, TOKYO) == datetime(2023, 9, 27, tzinfo=TOKYO)
+
+
+def test_numeric_with_time_is_in_the_site_zone():
+    moment = parse_date("2023/09/27 07:30", TOKYO)
+    assert moment == datetime(2023, 9, 27, 7, 30, tzinfo=TOKYO)
+    assert moment.utcoffset() == timedelta(hours=9)
+
+
+def test_iso_offsets_are_kept():
+    moment = parse_date("2023-09-27T07:30:00-04:00", TOKYO)
+    assert moment.utcoffset() == timedelta(hours=-4)
+    assert parse_date("2023-09-27T07:30Z", TOKYO).utcoffset() == timedelta(0)
+
+
+def test_twelve_hour_clock():
+    assert parse_date("Sep 27, 2023 7:05 pm", TOKYO).hour == 19
+
+
+def test_yaml_values_are_accepted():
+    from datetime import date
+    assert parse_date(date(2023, 9, 27), TOKYO).tzinfo is TOKYO
+    naive = datetime(2023, 9, 27, 8)
+    assert parse_date(naive, TOKYO).tzinfo is TOKYO
+
+
+@pytest.mark.parametrize("value", ["Sept 31, 2023", "2023/02/30", "yesterday", "Smarch 3, 2023",
+                                   "2023/13/01", "13:00", 42])
+def test_impossible_dates_are_errors(value):
+    with pytest.raises(ValueError, match="cannot read"):
+        parse_date(value, TOKYO)
