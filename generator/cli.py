@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = _config(args)
     except ConfigError as exc:
         _print_errors(exc)
-        return EXIT_USAGE if any(e.path.startswith("--") for e in exc.errors) else EXIT_CONTENT
+        return EXIT_USAGE if exc.usage else EXIT_CONTENT
     return args.handler(args, cfg)
 
 

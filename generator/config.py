@@ -58,7 +58,7 @@ class Config:
     def with_base_url(self, url: str) -> Config:
         problem = _check_base_url(url)
         if problem:
-            raise ConfigError([ContentError("--base-url", None, problem)])
+            raise ConfigError([ContentError("--base-url", None, problem)], usage=True)
         return replace(self, base_url=_with_slash(url))
 
 
@@ -87,7 +87,7 @@ def load_config(
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([ContentError(where, None, "no such config file")]) from None
+        raise ConfigError([ContentError(where, None, "no such config file")], usage=True) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([ContentError(where, None, f"cannot read: {exc}")]) from None
     try:

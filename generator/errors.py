@@ -27,4 +27,12 @@ class BuildFailed(Exception):
 
 
 class ConfigError(BuildFailed):
-    """The configuration itself is wrong; nothing else is read."""
+    """The configuration itself is wrong; nothing else is read.
+
+    `usage` marks what the command line got wrong (no config file there, a bad --base-url)
+    rather than what the file says: the CLI exits 2 for those, 1 for the rest.
+    """
+
+    def __init__(self, errors: list[ContentError], usage: bool = False) -> None:
+        super().__init__(errors)
+        self.usage = usage

@@ -1,0 +1,57 @@
+"""The real `digest` command: version, usage errors, `new`, and exit codes."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import run_digest
+
+from generator import __version__
+
+
+def test_version(tmp_path):
+    result = run_digest("--version", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"digest {__version__}"
+
+
+def test_usage_errors_exit_2(tmp_path):
+    (tmp_path / "config.yaml").write_text("title: x\n")
+    assert run_digest(cwd=tmp_path).returncode == 2
+    assert run_digest("frobnicate", cwd=tmp_path).returncode == 2
+    assert run_digest("build", "--no-such-flag", cwd=tmp_path).returncode == 2
+    result = run_digest("build", "--base-url", "not a url", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "error: --base-url: must be an absolute http(s) URL" in result.stderr
+    result = run_digest("build", "--config", "nope.yaml", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "error: nope.yaml: no such config file" in result.stderr
+
+
+def test_bad_config_lists_every_error_with_lines(tmp_path):
+    (tmp_path / "config.yaml").write_text("title: x\nper_page: 0\ncolour: red\n")
+    result = run_digest("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "error: config.yaml:2: per_page: must be at least 1" in result.stderr
+    assert "error: config.yaml:3: unknown key 'colour'" in result.stderr
+
+
+def test_new_writes_an_article_that_builds(basic_site):
+    result = run_digest("new", "Ferry service resumes: at last!", "--category", "World",
+                        "--tags", "transport, islands", cwd=basic_site)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "content/world/ferry-service-resumes-at-last.md"
+    text = (basic_site / result.stdout.strip()).read_text()
+    assert text.startswith('---\ntitle: "Ferry service resumes: at last!"\ndate: ')
+    assert re.search(r"^date: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", text, re.M)
+    assert 'tags: ["transport", "islands"]' in text and "draft: true" in text
+
+    again = run_digest("new", "Ferry service resumes: at last!", "--category", "World",
+                       cwd=basic_site)
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+    build = run_digest("build", "--drafts", cwd=basic_site)
+    assert build.returncode == 0, build.stderr
+    pages = list((basic_site / "output").rglob("ferry-service-resumes-at-last/index.html"))
+    assert len(pages) == 1
+    assert "Ferry service resumes: at last!" in pages[0].read_text()

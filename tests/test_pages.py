@@ -1,0 +1,43 @@
+from test_site import CFG, URLS, art
+
+from generator.errors import BuildFailed
+from generator.pages import paginate, plan_pages
+from generator.site import Site
+
+import pytest
+from dataclasses import replace
+
+
+def test_paginate_links_pages_and_keeps_counts():
+    items = tuple(art(f"a{i}", 1 + i) for i in range(5))
+    pagers = paginate(items, 2, lambda n: URLS.home(n))
+    assert [len(p.items) for p in pagers] == [2, 2, 1]
+    assert [p.url for p in pagers] == ["/", "/page/2/", "/page/3/"]
+    assert pagers[0].prev_url is None and pagers[0].next_url == "/page/2/"
+    assert pagers[2].next_url is None and pagers[2].prev_url == "/page/2/"
+    assert {p.item_count for p in pagers} == {5}
+    assert len(paginate((), 2, URLS.home)) == 1  # an empty list still has its page
+
+
+def test_groups_by_day_newest_first():
+    site = Site.from_articles([art("a", 1, 5), art("b", 1, 9), art("c", 2)], CFG, URLS)
+    [pager] = paginate(site.articles, 10, URLS.home)
+    assert [(d.day, [a.slug for a in items]) for d, items in pager.groups] == [
+        (2, ["c"]), (1, ["b", "a"])]
+
+
+def test_plan_has_one_page_per_file():
+    site = Site.from_articles([art("a", 1, tags=("x",)), art("b", 2)], CFG, URLS)
+    plan = plan_pages(site, CFG, URLS)
+    urls = [p.url for p in plan]
+    assert len(urls) == len(set(urls))
+    assert {"/", "/category/", "/category/nhk/", "/tag/", "/tag/x/", "/2023/", "/2023/09/",
+            "/2023/09/01/", "/2023/09/01/a/", "/archive/", "/404.html"} <= set(urls)
+
+
+def test_an_article_on_a_list_page_url_is_an_error():
+    cfg = replace(CFG, article_permalink="/{slug}/")
+    urls = type(URLS).for_config(cfg)
+    site = Site.from_articles([art("archive", 1)], cfg, urls)
+    with pytest.raises(BuildFailed, match="/archive/ would be written twice"):
+        plan_pages(site, cfg, urls)
