@@ -7,13 +7,17 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import search
 from .config import Config
 from .errors import BuildFailed
-from .output import check_output_dir, write_site
+from .feeds import feed_files
+from .model import Page
+from .output import check_output_dir, read_manifest, write_site
 from .pages import plan_pages
 from .readers import discover, read_all
 from .render import render_all
 from .site import Site
+from .sitemap import sitemap_entries, sitemap_files
 from .urls import Urls
 
 
@@ -45,6 +49,8 @@ class _Stopwatch:
 def build(cfg: Config, executor: Executor | None = None) -> BuildReport:
     clock = _Stopwatch()
     check_output_dir(cfg.output_dir, [cfg.content_dir, cfg.templates_dir, cfg.root / "config.yaml"])
+    if cfg.search:
+        search.check_available()
     urls = Urls.for_config(cfg)
     sources = discover(cfg.content_dir, cfg.root)
     articles, errors = read_all(sources, cfg, executor)
@@ -58,10 +64,32 @@ def build(cfg: Config, executor: Executor | None = None) -> BuildReport:
     files = render_all(plan, cfg, site, urls)
     files.update(static_files(cfg.templates_dir / "static"))
     clock.lap("render")
-    written = write_site(files, cfg.output_dir)
+    files.update(feed_files(site, urls, cfg, cfg.feeds))
+    files.update(sitemap_files(sitemap_entries(plan, site, urls), urls))
+    clock.lap("feeds")
+    notes = {}
+    if cfg.search:
+        notes["search"], bundle = search_bundle(plan, files, cfg, urls)
+        files.update(bundle)
+        clock.lap("search")
+    written = write_site(files, cfg.output_dir, notes)
     clock.lap("write")
     return BuildReport(len(site.articles), len(plan), written.written, written.unchanged,
                        written.removed, clock.timings)
+
+
+def search_bundle(plan: list[Page], files: dict[str, bytes], cfg: Config, urls: Urls
+                  ) -> tuple[str, dict[str, bytes]]:
+    """The Pagefind bundle for the article pages, reused when they have not changed."""
+    articles = {path: files[path] for path in
+                (urls.output_path(p.url) for p in plan if p.template == "article.html")}
+    key = search.fingerprint(articles)
+    previous = read_manifest(cfg.output_dir)
+    if previous.notes.get("search") == key:
+        bundle = search.previous_bundle(cfg.output_dir, previous.files)
+        if bundle is not None:
+            return key, bundle
+    return key, search.build_index(articles)
 
 
 def static_files(static_dir: Path) -> dict[str, bytes]:

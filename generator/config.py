@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from .errors import ConfigError, ContentError
+from .feeds import FEEDS_KEYS, FeedsConfig, feeds_config_from_mapping
 from .text import slugify
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -43,6 +44,8 @@ class Config:
     default_category: str = "general"
     article_permalink: str = DEFAULT_ARTICLE_PERMALINK
     categories: dict[str, CategoryConfig] = field(default_factory=dict, hash=False)
+    search: bool = True
+    feeds: FeedsConfig = FeedsConfig()
     drafts: bool = False
 
     @property
@@ -73,6 +76,8 @@ KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "default_category": (str, "Category of an article that names none and is not in a folder."),
     "permalinks": (dict, "URL patterns; `article` may use {year} {month} {day} {slug} {category} {id}."),
     "categories": (dict, "Category id to {name, description, url}: the news sources' display data."),
+    "feeds": (dict, "Feeds: " + "; ".join(f"{k}: {h}" for k, (_, h) in FEEDS_KEYS.items())),
+    "search": (bool, "Build the full-text search index (Pagefind) and the /search/ page."),
 }
 CATEGORY_KEYS = {"name": str, "description": str, "url": str}
 
@@ -114,7 +119,7 @@ def load_config(
             err((str(key),), f"unknown key {key!r} (known keys: {known})")
             continue
         kind, _ = KEYS[key]
-        if not isinstance(value, kind) or isinstance(value, bool):
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             err((key,), f"{key}: expected {_type_name(kind)}, got {_type_name(type(value))}")
             continue
         values[key] = value
@@ -168,6 +173,10 @@ def load_config(
                 url=spec.get("url"),
             )
 
+    feeds, feed_errors = feeds_config_from_mapping(values.pop("feeds", None))
+    for keys, message in feed_errors:
+        err(keys, message)
+
     if errors:
         raise ConfigError(errors)
     return Config(
@@ -176,6 +185,7 @@ def load_config(
         output_dir=(output_dir or root / "output").resolve(),
         templates_dir=(root / "templates").resolve(),
         categories=categories,
+        feeds=feeds,
         **values,
     )
 

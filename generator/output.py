@@ -37,8 +37,12 @@ def check_output_dir(output_dir: Path, protected: list[Path]) -> None:
         raise BuildFailed([ContentError("--output", None, p) for p in problems])
 
 
-def write_site(files: dict[str, bytes], output_dir: Path) -> WriteReport:
-    """Make output/ hold exactly `files` plus whatever we did not write ourselves."""
+def write_site(files: dict[str, bytes], output_dir: Path, notes: dict[str, str] | None = None
+               ) -> WriteReport:
+    """Make output/ hold exactly `files` plus whatever we did not write ourselves.
+
+    `notes` are kept in the manifest for the next build (such as the search input's hash).
+    """
     output_dir.mkdir(parents=True, exist_ok=True)
     root = output_dir.resolve()
     for relative in files:
@@ -59,7 +63,7 @@ def write_site(files: dict[str, bytes], output_dir: Path) -> WriteReport:
         _atomic_write(target, data)
         written += 1
 
-    previous = _read_manifest(root)
+    previous = read_manifest(root).files
     removed = 0
     for relative in sorted(previous - files.keys(), reverse=True):
         try:
@@ -70,7 +74,8 @@ def write_site(files: dict[str, bytes], output_dir: Path) -> WriteReport:
             target.unlink()
             removed += 1
             _prune_empty(target.parent, root)
-    _atomic_write(root / MANIFEST, json.dumps(sorted(files), indent=0).encode("utf-8"))
+    manifest = {"version": 1, "notes": dict(sorted((notes or {}).items())), "files": sorted(files)}
+    _atomic_write(root / MANIFEST, json.dumps(manifest, indent=0).encode("utf-8"))
     return WriteReport(written, unchanged, removed)
 
 
@@ -96,12 +101,23 @@ def _atomic_write(target: Path, data: bytes) -> None:
         raise
 
 
-def _read_manifest(root: Path) -> set[str]:
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    files: set[str]
+    notes: dict[str, str]
+
+
+def read_manifest(output_dir: Path) -> Manifest:
+    """What the last build wrote. No manifest, or a broken one, means nothing is ours."""
     try:
-        names = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((output_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return set()  # no manifest, or a broken one: then nothing is ours to delete
-    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+        return Manifest(set(), {})
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        return Manifest(set(), {})
+    notes = data.get("notes") if isinstance(data.get("notes"), dict) else {}
+    return Manifest({n for n in data["files"] if isinstance(n, str)},
+                    {k: v for k, v in notes.items() if isinstance(v, str)})
 
 
 def _prune_empty(folder: Path, root: Path) -> None:

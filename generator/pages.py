@@ -134,6 +134,8 @@ def plan_pages(site: Site, cfg: Config, urls: Urls) -> list[Page]:
     pages.append(Page(urls.archive(), "archive.html", {
         "kind": "archive", "heading": "Archive", "years": years,
     }))
+    if cfg.search:
+        pages.append(Page(urls.search(), "search.html", {"kind": "search"}))
     pages.append(Page(urls.file("404.html"), "404.html", {"kind": "404"}))
     _check_paths(pages, urls)
     return pages

@@ -31,6 +31,7 @@ class SiteInfo:
     base_url: str
     timezone: str
     article_count: int
+    search: bool
 
 
 # Dates are formatted here rather than with strftime so that output never depends on the locale.
@@ -73,7 +74,7 @@ def render_all(pages: list[Page], cfg: Config, site: Site, urls: Urls) -> dict[s
     env.globals.update(
         url=urls,
         site=SiteInfo(cfg.title, cfg.description, cfg.language, cfg.base_url, cfg.timezone,
-                      len(site.articles)),
+                      len(site.articles), cfg.search),
         categories=site.categories,
         category_of=site.category,
     )

@@ -66,6 +66,27 @@ class Urls:
     def archive(self) -> str:
         return self._href("/archive/")
 
+    def feed(self) -> str:
+        return self._href("/feed.xml")
+
+    def rss(self) -> str:
+        return self._href("/rss.xml")
+
+    def json_feed(self) -> str:
+        return self._href("/feed.json")
+
+    def category_feed(self, category_id: str) -> str:
+        return self.category(category_id) + "feed.xml"
+
+    def tag_feed(self, tag_slug: str) -> str:
+        return self.tag(tag_slug) + "feed.xml"
+
+    def sitemap(self) -> str:
+        return self._href("/sitemap.xml")
+
+    def search(self) -> str:
+        return self._href("/search/")
+
     def static(self, name: str) -> str:
         return self._href(f"/static/{name}")
 

@@ -1,0 +1,376 @@
+"""Atom, RSS and JSON feeds of the newest articles: for the site, and in Atom per category and tag.
+
+Feeds are bytes made only from content and config, never from the clock, so two builds of the
+same content give the same files. Every string that reaches a feed passes through `xml_text`
+(drops what XML 1.0 cannot carry) and is written by ElementTree or json, never pasted into markup.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import nh3
+
+from .markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from .model import Article, Category, Tag
+from .text import slugify
+
+if TYPE_CHECKING:  # config.py imports FeedsConfig from here: a runtime import would be a cycle
+    from .config import Config
+    from .site import Site
+    from .urls import Urls
+
+CONTENT_MODES = ("summary", "full")
+ATOM_NS = "http://www.w3.org/2005/Atom"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# A site with no articles still gets valid feeds; Atom requires an `updated`, and the clock
+# is not allowed to supply one.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The authority of entry ids that are not UUIDs. It names the generator rather than a host, so
+# ids survive a change of base_url (see `entry_id`).
+TAG_AUTHORITY = "digest"
+
+# Everything outside XML 1.0's Char production, plus DEL and the C1 controls, which XML allows
+# but which are never text in a news article and trip up some readers.
+_NOT_XML_CHAR = re.compile("[^\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+                             re.IGNORECASE)
+# RFC 4151's `specific` part allows pchar, "/" and "?"; anything else in an id is %-encoded.
+_TAG_SPECIFIC_SAFE = "/?:@!$&'()*+,;=-._~"
+_URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsConfig:
+    limit: int = 50  # newest articles per feed
+    content: str = "summary"  # "summary": the plain-text summary; "full": the whole body as HTML
+
+
+# key: (type, help), in the style of config.KEYS, for the README's table.
+FEEDS_KEYS: dict[str, tuple[type, str]] = {
+    "limit": (int, "How many of the newest articles each feed carries (default 50)."),
+    "content": (str, "What an entry carries: `summary` (plain text, default) or `full` (the body)."),
+}
+
+
+def feeds_config_from_mapping(data: Any) -> tuple[FeedsConfig, list[tuple[tuple[str, ...], str]]]:
+    """The `feeds:` section of config.yaml; errors are (key path from the top, message)."""
+    errors: list[tuple[tuple[str, ...], str]] = []
+    if data is None:
+        return FeedsConfig(), errors
+    if not isinstance(data, dict):
+        return FeedsConfig(), [(("feeds",), "feeds: expected a mapping with limit, content")]
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        path = ("feeds", str(key))
+        if key not in FEEDS_KEYS:
+            known = ", ".join(sorted(FEEDS_KEYS))
+            errors.append((path, f"feeds: unknown key {key!r} (known keys: {known})"))
+        elif key == "limit" and (not isinstance(value, int) or isinstance(value, bool)):
+            errors.append((path, f"feeds.limit: expected a whole number, got {value!r}"))
+        elif key == "limit" and value < 1:
+            errors.append((path, "feeds.limit: must be at least 1"))
+        elif key == "content" and value not in CONTENT_MODES:
+            errors.append((path, f"feeds.content: expected summary or full, got {value!r}"))
+        else:
+            values[key] = value
+    return FeedsConfig(**values), errors
+
+
+def xml_text(value: str) -> str:
+    """The text with every character XML 1.0 cannot carry dropped (lone surrogates included).
+
+    `]]>`, `<` and `&` need no treatment here: ElementTree escapes them, and we write no CDATA.
+    """
+    return _NOT_XML_CHAR.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def entry_id(article: Article) -> str:
+    """`urn:uuid:{id}` for a UUID id; otherwise `tag:digest,{date}:{id}` (RFC 4151).
+
+    The tag URI is made of the article's own id and the UTC day of its publication, never of
+    base_url, so it does not change when the site moves; UTC, because readers convert dates to
+    the site's time zone and a change of `timezone` must not move an id to another day. A tag
+    URI needs an authority; "digest" names the generator. The day keeps apart two articles that
+    reuse an id years apart. An article whose date is corrected gets a new id: readers show it
+    again, the lesser evil.
+    """
+    if _CANONICAL_UUID.match(article.id):
+        return f"urn:uuid:{article.id.lower()}"
+    day = article.date.astimezone(UTC).date().isoformat()
+    return f"tag:{TAG_AUTHORITY},{day}:{quote(xml_text(article.id), safe=_TAG_SPECIFIC_SAFE)}"
+
+
+def modified(article: Article) -> datetime:
+    """When the article last changed: its `updated` date, never earlier than its `date`."""
+    if article.updated is not None and article.updated > article.date:
+        return article.updated
+    return article.date
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One article as every feed format shows it: clean text, absolute URLs, final dates."""
+
+    id: str
+    url: str
+    title: str
+    published: datetime
+    updated: datetime
+    summary: str  # plain text
+    content_html: str | None  # sanitized, links absolute; only when feeds.content is "full"
+    authors: tuple[str, ...]
+    category: Category
+    tags: tuple[Tag, ...]
+    source_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One feed before it is written in a format: what it is about and its newest entries."""
+
+    title: str
+    description: str
+    author: str  # the site's title: Atom needs an author for entries that name none
+    page_url: str  # absolute: the HTML page the feed mirrors
+    self_url: str  # absolute
+    entries: tuple[Entry, ...]
+
+    @property
+    def updated(self) -> datetime:
+        """The newest entry's date, so the same content always gives the same feed."""
+        return max((e.updated for e in self.entries), default=EPOCH)
+
+
+def absolute_html(body_html: str, page_url: str) -> str:
+    """The body sanitized as article bodies are, with every link and image URL made absolute.
+
+    Relative URLs resolve against the article's own page, as a browser showing it would.
+    """
+    def rewrite(_tag: str, attribute: str, value: str) -> str | None:
+        if attribute not in _URL_ATTRIBUTES:
+            return value
+        try:
+            return urljoin(page_url, value.strip())
+        except ValueError:  # an unparseable URL (e.g. "http://[x") is dropped, not guessed at
+            return None
+
+    cleaned = nh3.clean(xml_text(body_html), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                        attribute_filter=rewrite, link_rel="noopener",
+                        filter_style_properties={"text-align"})
+    return xml_text(cleaned)  # the parser turns character references into characters
+
+
+def make_entry(article: Article, site: Site, urls: Urls, feeds: FeedsConfig,
+               tag_index: dict[str, Tag]) -> Entry:
+    """The article as feeds show it; its tags are the site's, under their canonical names."""
+    url = urls.absolute(urls.article(article))
+    tags: list[Tag] = []
+    for name in article.tags:
+        tag = tag_index.get(slugify(name))
+        if tag is not None and tag not in tags:
+            tags.append(tag)
+    return Entry(
+        id=entry_id(article),
+        url=url,
+        title=xml_text(article.title),
+        published=article.date,
+        updated=modified(article),
+        summary=xml_text(article.summary),
+        content_html=absolute_html(article.body_html, url) if feeds.content == "full" else None,
+        authors=tuple(a for a in (xml_text(n).strip() for n in article.authors) if a),
+        category=site.category(article.category),
+        tags=tuple(tags),
+        source_url=_web_url(article.source_url),
+    )
+
+
+def _web_url(value: str | None) -> str | None:
+    """An http(s) URL as given, or None: a feed must not link a reader to javascript: and kin."""
+    if not value:
+        return None
+    try:
+        scheme = urlsplit(value.strip()).scheme
+    except ValueError:
+        return None
+    return xml_text(value.strip()) if scheme in ("http", "https") else None
+
+
+def plan_feeds(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig) -> dict[str, Feed]:
+    """Every feed by its href: the site's, then one per category and one per tag."""
+    tag_index = {t.slug: t for t in site.tags}
+    made: dict[str, Entry] = {}  # an article is in several feeds; clean its text only once
+
+    def entries(articles: tuple[Article, ...]) -> tuple[Entry, ...]:
+        chosen = []
+        for article in articles[: feeds.limit]:
+            if article.id not in made:
+                made[article.id] = make_entry(article, site, urls, feeds, tag_index)
+            chosen.append(made[article.id])
+        return tuple(chosen)
+
+    title = xml_text(cfg.title)
+    planned = {urls.feed(): Feed(title, xml_text(cfg.description) or title, title,
+                                     urls.absolute(urls.home()), urls.absolute(urls.feed()),
+                                     entries(site.articles))}
+    for category in site.categories:
+        href = urls.category_feed(category.id)
+        name = xml_text(category.name)
+        planned[href] = Feed(f"{title}: {name}", xml_text(category.description) or name, title,
+                             urls.absolute(urls.category(category.id)), urls.absolute(href),
+                             entries(site.by_category[category.id]))
+    for tag in site.tags:
+        href = urls.tag_feed(tag.slug)
+        name = xml_text(tag.name)
+        planned[href] = Feed(f"{title}: {name}", f"Articles tagged “{name}”", title,
+                             urls.absolute(urls.tag(tag.slug)), urls.absolute(href),
+                             entries(site.by_tag[tag.slug]))
+    return planned
+
+
+def feed_files(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig) -> dict[str, bytes]:
+    """Output path -> bytes of feed.xml, rss.xml, feed.json, and each category's and tag's Atom."""
+    planned = plan_feeds(site, urls, cfg, feeds)
+    schemes = (urls.absolute(urls.categories()), urls.absolute(urls.tags()))
+    language = xml_text(cfg.language)
+    files = {urls.output_path(href): atom_feed(feed, language, schemes)
+             for href, feed in planned.items()}
+    whole = planned[urls.feed()]
+    files[urls.output_path(urls.rss())] = rss_feed(
+        _with_self(whole, urls.absolute(urls.rss())), language, schemes)
+    files[urls.output_path(urls.json_feed())] = json_feed(
+        _with_self(whole, urls.absolute(urls.json_feed())), language)
+    return files
+
+
+def _with_self(feed: Feed, self_url: str) -> Feed:
+    return replace(feed, self_url=self_url)
+
+
+def xml_document(root: ET.Element) -> bytes:
+    """The element as an indented UTF-8 document with its XML declaration."""
+    ET.indent(root, space="  ")
+    return (b'<?xml version="1.0" encoding="utf-8"?>\n'
+            + ET.tostring(root, encoding="unicode").encode("utf-8") + b"\n")
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attributes)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def atom_feed(feed: Feed, language: str, schemes: tuple[str, str]) -> bytes:
+    """Atom 1.0 (RFC 4287). The site's title is the feed's author, so every entry has one."""
+    # The namespace is written as a plain attribute: ElementTree's register_namespace is global.
+    root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": language})
+    _sub(root, "title", feed.title)
+    _sub(root, "subtitle", feed.description)
+    _sub(root, "id", feed.self_url)
+    _sub(root, "updated", rfc3339(feed.updated))
+    _sub(root, "link", rel="self", type="application/atom+xml", href=feed.self_url)
+    _sub(root, "link", rel="alternate", type="text/html", href=feed.page_url)
+    _sub(_sub(root, "author"), "name", feed.author)
+    _sub(root, "generator", "Digest")
+    category_scheme, tag_scheme = schemes
+    for entry in feed.entries:
+        item = _sub(root, "entry")
+        _sub(item, "title", entry.title)
+        _sub(item, "link", rel="alternate", type="text/html", href=entry.url)
+        if entry.source_url:
+            _sub(item, "link", rel="via", href=entry.source_url)
+        _sub(item, "id", entry.id)
+        _sub(item, "published", rfc3339(entry.published))
+        _sub(item, "updated", rfc3339(entry.updated))
+        for name in entry.authors:
+            _sub(_sub(item, "author"), "name", name)
+        _sub(item, "category", term=entry.category.id, scheme=category_scheme,
+             label=xml_text(entry.category.name))
+        for tag in entry.tags:
+            _sub(item, "category", term=tag.slug, scheme=tag_scheme, label=xml_text(tag.name))
+        if entry.summary:
+            _sub(item, "summary", entry.summary)
+        if entry.content_html is not None:
+            _sub(item, "content", entry.content_html, type="html")
+    return xml_document(root)
+
+
+def rss_feed(feed: Feed, language: str, schemes: tuple[str, str]) -> bytes:
+    """RSS 2.0. Authors go in dc:creator, since RSS's own <author> must be an e-mail address."""
+    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM_NS,
+                              "xmlns:dc": "http://purl.org/dc/elements/1.1/"})
+    channel = _sub(root, "channel")
+    _sub(channel, "title", feed.title)
+    _sub(channel, "link", feed.page_url)
+    _sub(channel, "description", feed.description)
+    _sub(channel, "language", language)
+    _sub(channel, "lastBuildDate", format_datetime(feed.updated))
+    _sub(channel, "generator", "Digest")
+    _sub(channel, "atom:link", rel="self", type="application/rss+xml", href=feed.self_url)
+    category_scheme, tag_scheme = schemes
+    for entry in feed.entries:
+        item = _sub(channel, "item")
+        _sub(item, "title", entry.title)
+        _sub(item, "link", entry.url)
+        _sub(item, "guid", entry.id, isPermaLink="false")
+        _sub(item, "pubDate", format_datetime(entry.published))
+        # <description> is HTML to RSS readers: a plain summary is escaped once more for them.
+        description = entry.content_html
+        if description is None:
+            description = html.escape(entry.summary, quote=False)
+        _sub(item, "description", description)
+        for name in entry.authors:
+            _sub(item, "dc:creator", name)
+        _sub(item, "category", xml_text(entry.category.name), domain=category_scheme)
+        for tag in entry.tags:
+            _sub(item, "category", xml_text(tag.name), domain=tag_scheme)
+    return xml_document(root)
+
+
+def json_feed(feed: Feed, language: str) -> bytes:
+    """JSON Feed 1.1. The source (category) has no field of its own: it goes in `_digest`."""
+    items = []
+    for entry in feed.entries:
+        item: dict[str, Any] = {"id": entry.id, "url": entry.url}
+        if entry.source_url:
+            item["external_url"] = entry.source_url
+        item["title"] = entry.title
+        if entry.content_html is not None:
+            item["content_html"] = entry.content_html
+        else:
+            item["content_text"] = entry.summary
+        if entry.summary:
+            item["summary"] = entry.summary
+        item["date_published"] = rfc3339(entry.published)
+        item["date_modified"] = rfc3339(entry.updated)
+        if entry.authors:
+            item["authors"] = [{"name": name} for name in entry.authors]
+        if entry.tags:
+            item["tags"] = [xml_text(tag.name) for tag in entry.tags]
+        item["_digest"] = {"category": {"id": entry.category.id,
+                                        "name": xml_text(entry.category.name)}}
+        items.append(item)
+    document = {
+        "version": JSON_FEED_VERSION,
+        "title": feed.title,
+        "home_page_url": feed.page_url,
+        "feed_url": feed.self_url,
+        "description": feed.description,
+        "language": language,
+        "authors": [{"name": feed.author}],
+        "items": items,
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
