@@ -12,6 +12,7 @@ from typing import Callable
 
 from .config import Config
 from .errors import BuildFailed, ContentError
+from .metadata import news_article_json_ld
 from .model import Article, Page
 from .site import Site
 from .urls import Urls
@@ -72,9 +73,12 @@ def plan_pages(site: Site, cfg: Config, urls: Urls) -> list[Page]:
     per_page = cfg.per_page
 
     for article in site.articles:
+        category = site.category(article.category)
         pages.append(Page(urls.article(article), "article.html", {
             "article": article,
-            "category": site.category(article.category),
+            "category": category,
+            "structured_data": news_article_json_ld(article, category, urls, cfg.title,
+                                                    cfg.base_url),
             "similar": site.similar_links(article),
             "newer": site.newer(article),
             "older": site.older(article),
