@@ -36,29 +36,53 @@ class Rendered:
     summary_html: str | None  # the part before <!--more-->, when the text has that marker
 
 
-_engine: python_markdown.Markdown | None = None
+ENGINES = ("python-markdown", "commonmark")
+_python_markdown: python_markdown.Markdown | None = None
 _cleaner: nh3.Cleaner | None = None
+# cmark-gfm writes table alignment as the `align` attribute, which HTML5 dropped.
+_ALIGN = re.compile(r'<(th|td) align="(left|right|center)">')
 
 
-def _convert(text: str) -> str:
-    global _engine, _cleaner
-    if _engine is None or _cleaner is None:
+def _to_html(text: str, engine: str) -> str:
+    global _python_markdown
+    if engine == "commonmark":
+        import cmarkgfm
+        from cmarkgfm.cmark import Options
+
+        html = cmarkgfm.github_flavored_markdown_to_html(
+            text, options=Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES)
+        return _ALIGN.sub(r'<\1 style="text-align:\2">', html)
+    if _python_markdown is None:
         # One converter per process: building it loads every extension, which costs more
         # than converting a typical article.
-        _engine = python_markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+        _python_markdown = python_markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    return _python_markdown.reset().convert(text)
+
+
+def _convert(text: str, engine: str) -> str:
+    """Markdown to HTML, then sanitized: the same rules whatever the engine."""
+    global _cleaner
+    if _cleaner is None:
         _cleaner = nh3.Cleaner(
             tags=ALLOWED_TAGS,
             attributes=ALLOWED_ATTRIBUTES,
             link_rel="noopener",
             filter_style_properties={"text-align"},
         )
-    html = _engine.reset().convert(text)
-    return _cleaner.clean(html)
+    return _cleaner.clean(_to_html(text, engine))
 
 
-def render_markdown(text: str) -> Rendered:
+def engine_available(engine: str) -> bool:
+    if engine == "commonmark":
+        import importlib.util
+
+        return importlib.util.find_spec("cmarkgfm") is not None
+    return engine in ENGINES
+
+
+def render_markdown(text: str, engine: str = "python-markdown") -> Rendered:
     """Convert an article body; `<!--more-->` on a line of its own ends the summary."""
     parts = SUMMARY_MARKER.split(text, maxsplit=1)
     if len(parts) == 2:
-        return Rendered(_convert(parts[0] + "\n\n" + parts[1]), _convert(parts[0]))
-    return Rendered(_convert(text), None)
+        return Rendered(_convert(parts[0] + "\n\n" + parts[1], engine), _convert(parts[0], engine))
+    return Rendered(_convert(text, engine), None)

@@ -118,7 +118,7 @@ def int_value(meta: Meta, key: str) -> int | None:
 def article_from_markdown(meta: Meta, body: str, cfg: Config) -> Article | list[ContentError]:
     """The shared second half of both Markdown readers."""
     source = meta.source
-    rendered = render_markdown(body)
+    rendered = render_markdown(body, cfg.markdown_engine)
     plain = text.html_to_text(rendered.html)
     path = PurePosixPath(source.shown)
     name_date, name_slug = text.split_jekyll_name(path.stem)
