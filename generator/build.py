@@ -15,6 +15,7 @@ from .model import Page
 from .output import check_output_dir, read_manifest, write_site
 from .pages import plan_pages
 from .readers import discover, read_all
+from .related import Related, find_related
 from .render import render_all
 from .site import Site
 from .sitemap import sitemap_entries, sitemap_files
@@ -53,13 +54,15 @@ def build(cfg: Config, executor: Executor | None = None) -> BuildReport:
         search.check_available()
     urls = Urls.for_config(cfg)
     sources = discover(cfg.content_dir, cfg.root)
-    articles, errors = read_all(sources, cfg, executor)
+    articles, errors = read_all(sources, cfg, executor=executor)
     if errors:
         raise BuildFailed(errors)
     clock.lap("read")
     site = Site.from_articles(articles, cfg, urls)
     clock.lap("index")
-    plan = plan_pages(site, cfg, urls)
+    related = find_related(site.articles, cfg.related)
+    clock.lap("related")
+    plan = plan_pages(site, related, cfg, urls)
     clock.lap("plan")
     files = render_all(plan, cfg, site, urls)
     files.update(static_files(cfg.templates_dir / "static"))
@@ -76,6 +79,16 @@ def build(cfg: Config, executor: Executor | None = None) -> BuildReport:
     clock.lap("write")
     return BuildReport(len(site.articles), len(plan), written.written, written.unchanged,
                        written.removed, clock.timings)
+
+
+def load_site(cfg: Config) -> tuple[Site, Related]:
+    """The site and its related reading, as a build sees them, without rendering anything."""
+    urls = Urls.for_config(cfg)
+    articles, errors = read_all(discover(cfg.content_dir, cfg.root), cfg)
+    if errors:
+        raise BuildFailed(errors)
+    site = Site.from_articles(articles, cfg, urls)
+    return site, find_related(site.articles, cfg.related)
 
 
 def search_bundle(plan: list[Page], files: dict[str, bytes], cfg: Config, urls: Urls

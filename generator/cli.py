@@ -10,10 +10,12 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__
-from .build import build
+from .build import build, load_site
 from .config import Config, load_config
 from .errors import BuildFailed, ConfigError
+from .related import explain
 from .text import slugify
+from .urls import Urls
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -44,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
     build_cmd.add_argument("--base-url", metavar="U", help="override base_url from the config")
     build_cmd.set_defaults(handler=_build)
+
+    related_cmd = commands.add_parser(
+        "related", help="explain one article's related reading: scores and reasons")
+    _common(related_cmd)
+    related_cmd.add_argument("article", metavar="PATH_OR_SLUG",
+                             help="the article's file, slug, id or URL path")
+    related_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
+    related_cmd.set_defaults(handler=_related, output=None, base_url=None)
 
     new_cmd = commands.add_parser("new", help="write a new Markdown article into content/")
     _common(new_cmd)
@@ -81,6 +91,30 @@ def _build(args: argparse.Namespace, cfg: Config) -> int:
     print(f"Built {report.articles} articles into {_shown(cfg.output_dir)}: "
           f"{report.pages} pages, {report.written} files written, {report.unchanged} unchanged, "
           f"{report.removed} removed in {report.seconds:.2f} s")
+    return EXIT_OK
+
+
+def _related(args: argparse.Namespace, cfg: Config) -> int:
+    try:
+        site, related = load_site(cfg)
+    except BuildFailed as exc:
+        _print_errors(exc)
+        return EXIT_CONTENT
+    wanted = args.article.strip()
+    as_path = Path(wanted).resolve().as_posix()
+    urls = Urls.for_config(cfg)
+    matches = [a for a in site.articles
+               if wanted in (a.slug, a.id, a.source_path, urls.article(a), urls.article(a).strip("/"))
+               or (cfg.root / a.source_path).as_posix() == as_path]
+    if not matches:
+        print(f"digest related: no article matches {wanted!r} (give its file, slug, id or URL)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    for number, article in enumerate(matches):
+        if number:
+            print()
+        print(f"{article.title}\n  {article.source_path}, {urls.article(article)}")
+        print(explain(related, article.id))
     return EXIT_OK
 
 

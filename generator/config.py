@@ -13,6 +13,7 @@ import yaml
 from .errors import ConfigError, ContentError
 from .feeds import FEEDS_KEYS, FeedsConfig, feeds_config_from_mapping
 from .markdown import ENGINES, engine_available
+from .related import RelatedConfig, related_config_from_mapping
 from .text import slugify
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -48,6 +49,7 @@ class Config:
     search: bool = True
     markdown_engine: str = "python-markdown"
     feeds: FeedsConfig = FeedsConfig()
+    related: RelatedConfig = RelatedConfig()
     drafts: bool = False
 
     @property
@@ -81,6 +83,7 @@ KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "feeds": (dict, "Feeds: " + "; ".join(f"{k}: {h}" for k, (_, h) in FEEDS_KEYS.items())),
     "markdown": (dict, "Markdown settings: engine: python-markdown (default) or commonmark "
                        "(cmark-gfm, much faster; pip install 'digest[fast]')."),
+    "related": (dict, "Related reading and stories across sources: see the table of related.* keys."),
     "search": (bool, "Build the full-text search index (Pagefind) and the /search/ page."),
 }
 CATEGORY_KEYS = {"name": str, "description": str, "url": str}
@@ -190,7 +193,8 @@ def load_config(
             values["markdown_engine"] = value
 
     feeds, feed_errors = feeds_config_from_mapping(values.pop("feeds", None))
-    for keys, message in feed_errors:
+    related, related_errors = related_config_from_mapping(values.pop("related", None))
+    for keys, message in feed_errors + related_errors:
         err(keys, message)
 
     if errors:
@@ -202,6 +206,7 @@ def load_config(
         templates_dir=(root / "templates").resolve(),
         categories=categories,
         feeds=feeds,
+        related=related,
         **values,
     )
 

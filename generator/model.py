@@ -30,6 +30,7 @@ class Article:
     draft: bool = False
     authors: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    fingerprint: str = ""  # hash of the source bytes and every setting that shaped this Article
 
     @property
     def day(self) -> date:

@@ -13,7 +13,8 @@ from typing import Callable
 from .config import Config
 from .errors import BuildFailed, ContentError
 from .metadata import news_article_json_ld
-from .model import Article, Page
+from .model import Article, Page, SimilarLink
+from .related import Related
 from .site import Site
 from .urls import Urls
 
@@ -68,7 +69,7 @@ def paginate(items: tuple[Article, ...], per_page: int,
     ]
 
 
-def plan_pages(site: Site, cfg: Config, urls: Urls) -> list[Page]:
+def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls) -> list[Page]:
     pages: list[Page] = []
     per_page = cfg.per_page
 
@@ -79,14 +80,22 @@ def plan_pages(site: Site, cfg: Config, urls: Urls) -> list[Page]:
             "category": category,
             "structured_data": news_article_json_ld(article, category, urls, cfg.title,
                                                     cfg.base_url),
-            "similar": site.similar_links(article),
+            # Articles and titles only: scores move more often than lists, and a page's
+            # context is its fingerprint.
+            "similar": tuple(SimilarLink(item.title, item.article)
+                             for item in related.by_article.get(article.id, ())),
+            "also_covered": story_mates(related, article),
             "newer": site.newer(article),
             "older": site.older(article),
             "source": article.source_path,
         }))
 
-    for pager in paginate(site.articles, per_page, urls.home):
-        pages.append(Page(pager.url, "home.html", {"pager": pager}))
+    for pager in paginate(digest_entries(site, related), per_page, urls.home):
+        pages.append(Page(pager.url, "home.html", {
+            "pager": pager,
+            "also_covered": {a.id: story_mates(related, a) for a in pager.items
+                             if a.id in related.story_of},
+        }))
 
     for category in site.categories:
         items = site.by_category[category.id]
@@ -143,6 +152,20 @@ def plan_pages(site: Site, cfg: Config, urls: Urls) -> list[Page]:
     pages.append(Page(urls.file("404.html"), "404.html", {"kind": "404"}))
     _check_paths(pages, urls)
     return pages
+
+
+def story_mates(related: Related, article: Article) -> tuple[Article, ...]:
+    """The other sources' articles about the same event, newest first."""
+    story = related.story_of.get(article.id)
+    if story is None:
+        return ()
+    return tuple(a for a in related.stories[story] if a.id != article.id)
+
+
+def digest_entries(site: Site, related: Related) -> tuple[Article, ...]:
+    """The home page's articles: a story appears once, as its newest article."""
+    return tuple(a for a in site.articles
+                 if a.id not in related.story_of or related.stories[related.story_of[a.id]][0].id == a.id)
 
 
 def _archive_years(months: list[tuple[int, int, int]], urls: Urls) -> list[dict]:

@@ -8,7 +8,7 @@ from datetime import date
 
 from .config import Config
 from .errors import BuildFailed, ContentError
-from .model import Article, Category, SimilarLink, Tag
+from .model import Article, Category, Tag
 from .text import normalize_title, slugify
 from .urls import Urls
 
@@ -82,14 +82,6 @@ class Site:
     def older(self, article: Article) -> Article | None:
         i = self.position[article.id]
         return self.articles[i + 1] if i + 1 < len(self.articles) else None
-
-    def similar_links(self, article: Article) -> tuple[SimilarLink, ...]:
-        """The article's listed similar titles, linked where the site has an article of that title."""
-        links = []
-        for title in article.similar:
-            match = self.by_title.get(normalize_title(title))
-            links.append(SimilarLink(title, match if match is not article else None))
-        return tuple(links)
 
     def months(self) -> list[tuple[int, int, int]]:
         """(year, month, count) for every month with articles, newest first."""

@@ -55,3 +55,18 @@ def test_new_writes_an_article_that_builds(basic_site):
     pages = list((basic_site / "output").rglob("ferry-service-resumes-at-last/index.html"))
     assert len(pages) == 1
     assert "Ferry service resumes: at last!" in pages[0].read_text()
+
+
+def test_related_explains_one_article(basic_site):
+    result = run_digest("related", "content/world/2023-09-20-harbour-strike.md", cwd=basic_site)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Harbour strike ends <quickly>"
+    assert lines[1] == "  content/world/2023-09-20-harbour-strike.md, /2023/09/20/harbour-strike/"
+    assert lines[3].startswith("  1. Rail tunnel opens [world, 2023-09-22]")
+    assert lines[4].startswith("     listed, score 1.000: explicit match")
+    assert lines[5] == "  2. A title nobody wrote [not on this site]"
+    by_slug = run_digest("related", "harbour-strike", cwd=basic_site)
+    assert by_slug.stdout == result.stdout
+    missing = run_digest("related", "no-such-article", cwd=basic_site)
+    assert missing.returncode == 2 and "no article matches 'no-such-article'" in missing.stderr

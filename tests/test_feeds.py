@@ -25,6 +25,7 @@ from generator.feeds import (
     xml_text,
 )
 from generator.model import Article
+from generator.related import RelatedConfig, find_related
 from generator.pages import plan_pages
 from generator.readers import discover, read_all
 from generator.site import Site
@@ -306,13 +307,15 @@ def test_json_feed_has_the_required_fields():
 
 def sitemap_for(articles: list[Article], cfg: Config | None = None) -> tuple[dict, Urls]:
     site, urls, cfg = make_site(articles, cfg)
-    return sitemap_files(sitemap_entries(plan_pages(site, cfg, urls), site, urls), urls), urls
+    related = find_related(site.articles, RelatedConfig(stories=False))
+    return sitemap_files(sitemap_entries(plan_pages(site, related, cfg, urls), site, urls),
+                         urls), urls
 
 
 def test_sitemap_lists_every_page_but_404_with_absolute_locs_and_content_dates():
     cfg = make_config("https://example.org/news/")
     site, urls, _ = make_site(mixed_articles(), cfg)
-    plan = plan_pages(site, cfg, urls)
+    plan = plan_pages(site, find_related(site.articles, RelatedConfig(stories=False)), cfg, urls)
     files = sitemap_files(sitemap_entries(plan, site, urls), urls)
     root = ET.fromstring(files["sitemap.xml"])
     locs = [u.find(SITEMAP + "loc").text for u in root]
@@ -451,7 +454,7 @@ def test_whole_site_feeds_link_to_built_pages(built_site):
 
 def test_whole_site_sitemap_lists_every_built_html_page(built_site):
     cfg, site, urls = built_site
-    files = sitemap_files(sitemap_entries(plan_pages(site, cfg, urls), site, urls), urls)
+    files = sitemap_files(sitemap_entries(plan_pages(site, find_related(site.articles, RelatedConfig(stories=False)), cfg, urls), site, urls), urls)
     locs = [u.find(SITEMAP + "loc").text for u in ET.fromstring(files["sitemap.xml"])]
     assert all(resolves(loc, cfg, urls) for loc in locs)
     listed = {urls.output_path(urlsplit(loc).path) for loc in locs}

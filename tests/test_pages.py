@@ -1,6 +1,7 @@
 from test_site import CFG, URLS, art
 
 from generator.errors import BuildFailed
+from generator.related import RelatedConfig, find_related
 from generator.pages import paginate, plan_pages
 from generator.site import Site
 
@@ -28,7 +29,7 @@ def test_groups_by_day_newest_first():
 
 def test_plan_has_one_page_per_file():
     site = Site.from_articles([art("a", 1, tags=("x",)), art("b", 2)], CFG, URLS)
-    plan = plan_pages(site, CFG, URLS)
+    plan = plan_pages(site, find_related(site.articles, RelatedConfig()), CFG, URLS)
     urls = [p.url for p in plan]
     assert len(urls) == len(set(urls))
     assert {"/", "/category/", "/category/nhk/", "/tag/", "/tag/x/", "/2023/", "/2023/09/",
@@ -40,4 +41,4 @@ def test_an_article_on_a_list_page_url_is_an_error():
     urls = type(URLS).for_config(cfg)
     site = Site.from_articles([art("archive", 1)], cfg, urls)
     with pytest.raises(BuildFailed, match="/archive/ would be written twice"):
-        plan_pages(site, cfg, urls)
+        plan_pages(site, find_related(site.articles, RelatedConfig()), cfg, urls)

@@ -51,16 +51,6 @@ def test_groupings_and_names():
     assert site.months() == [(2023, 9, 3)]
 
 
-def test_similar_titles_link_by_normalized_title():
-    site = Site.from_articles([
-        art("port-strike", 1, title="Port strike ends"),
-        art("x", 2, similar=("PORT STRIKE ENDS!", "Nothing like it", "X")),
-    ], CFG, URLS)
-    links = site.similar_links(site.articles[0])
-    assert [(link.title, link.article.slug if link.article else None) for link in links] == [
-        ("PORT STRIKE ENDS!", "port-strike"), ("Nothing like it", None), ("X", None)]
-
-
 def test_duplicate_ids_and_urls_name_both_files():
     with pytest.raises(BuildFailed) as caught:
         Site.from_articles([art("a", 1), art("a", 1, id="other", source_path="content/z.md")],

@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import re
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from .. import __version__
+from ..cache import Cache, library_versions, source_digest
 from ..config import Config
 from ..errors import ContentError
 from ..model import Article
 from . import export, frontmatter, pelican
+
+BATCH = 64  # files per task: enough to hide the cost of sending work to another process
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 EXPORT_SUFFIXES = (".txt",)
@@ -57,6 +61,10 @@ def read_source(source: Source, cfg: Config) -> Article | list[ContentError]:
         raw = source.path.read_bytes()
     except OSError as exc:
         return [ContentError(source.shown, None, f"cannot read: {exc.strerror or exc}")]
+    return parse_source(source, raw, cfg)
+
+
+def parse_source(source: Source, raw: bytes, cfg: Config) -> Article | list[ContentError]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -72,18 +80,60 @@ def read_source(source: Source, cfg: Config) -> Article | list[ContentError]:
     return pelican.read(text, source, cfg)
 
 
+def read_settings(cfg: Config) -> str:
+    """Everything besides a file's bytes that shapes the Article read from it."""
+    return repr((__version__, library_versions(), cfg.timezone, cfg.default_category,
+                 cfg.markdown_engine))
+
+
+def _parse_batch(batch: list[tuple[Source, bytes, str]], cfg: Config
+                 ) -> list[Article | list[ContentError]]:
+    results: list[Article | list[ContentError]] = []
+    for source, raw, digest in batch:
+        result = parse_source(source, raw, cfg)
+        results.append(replace(result, fingerprint=digest) if isinstance(result, Article)
+                       else result)
+    return results
+
+
 def read_all(
-    sources: list[Source], cfg: Config, executor: Executor | None = None
+    sources: list[Source], cfg: Config, cache: Cache | None = None,
+    executor: Executor | None = None,
 ) -> tuple[list[Article], list[ContentError]]:
-    """Read every source (on the executor when given); articles and errors in source order."""
-    read = partial(read_source, cfg=cfg)
-    if executor is None:
-        results = map(read, sources)
-    else:
-        results = executor.map(read, sources, chunksize=max(1, len(sources) // 64))
+    """Read every source: unchanged files come from the cache, the rest are parsed, on the
+    executor when given. Articles and errors come back in source order."""
+    cache = cache if cache is not None else Cache(None)
+    settings = read_settings(cfg)
+    results: dict[str, Article | list[ContentError]] = {}
+    misses: list[tuple[Source, bytes, str]] = []
+    for source in sources:
+        try:
+            raw = source.path.read_bytes()
+        except OSError as exc:
+            results[source.shown] = [ContentError(source.shown, None,
+                                                  f"cannot read: {exc.strerror or exc}")]
+            continue
+        digest = source_digest(raw + b"\0" + repr((source.shown, source.folder, source.key))
+                               .encode(), settings)
+        cached = cache.articles.get(source.shown)
+        if cached is not None and cached[0] == digest:
+            results[source.shown] = cached[1]
+        else:
+            misses.append((source, raw, digest))
+    if misses:
+        batches = [misses[i:i + BATCH] for i in range(0, len(misses), BATCH)]
+        parse = partial(_parse_batch, cfg=cfg)
+        mapped = executor.map(parse, batches) if executor is not None else map(parse, batches)
+        for batch, parsed in zip(batches, mapped):
+            for (source, _, digest), result in zip(batch, parsed):
+                results[source.shown] = result
+                cache.articles[source.shown] = (digest, result)
+    for stale in cache.articles.keys() - results.keys():
+        del cache.articles[stale]
     articles: list[Article] = []
     errors: list[ContentError] = []
-    for result in results:
+    for source in sources:
+        result = results[source.shown]
         if isinstance(result, Article):
             articles.append(result)
         else:

@@ -1,0 +1,247 @@
+"""The text side of related reading: terms, weights, and the candidate pairs found through an index.
+
+An article becomes a short weighted vector of its most distinctive terms (BM25-saturated term
+frequency times IDF, title and summary counted more than the body), normalised to length 1, so
+that the dot product of two vectors is their cosine similarity in [0, 1].
+
+Pairs are found without comparing every article with every other: articles are visited oldest
+first, each one is looked up in an inverted index (term -> articles that have the term among their
+top terms, in date order) and then added to it. Only postings inside the time horizon are read,
+so the work per article depends on how many articles were published around it, not on the size
+of the archive; a cap per term bounds it when one term is in very many articles of a period.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .model import Article
+from .text import html_to_text
+
+# BM25's term-frequency saturation. No length normalisation (BM25's b): the vectors are
+# normalised to unit length instead, which is what makes a score comparable across articles.
+K1 = 2.0
+
+# Added to a term's document frequency in IDF: a word two articles share by chance ("kilometre",
+# a place name) then outweighs a topic word in ten articles by less, and flukes rank lower.
+IDF_SMOOTHING = 3
+
+# Document frequencies are rounded to this many steps per doubling before IDF (see df_step).
+DF_STEPS = 4
+
+# The fewest articles a term must be in before `max_doc_share` may call it too common.
+MIN_COMMON = 10
+
+_WORD = re.compile(r"[^\W\d_]+")  # letters only: digits, underscores and punctuation split words
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+# English function words, plus words every news report uses whatever it is about (reporting
+# verbs, weekdays, months, numbers written out). The `max_doc_share` cut catches the rest of a
+# site's own routine words.
+_STOP_WORDS_TEXT = """
+a about above after again against ago all almost also although always am among an and another
+any anyone are around as at away back be became because been before being below between both
+but by can cannot could did do does doing done down during each either else even ever every
+few for from further get gets got had has have having he her here hers herself him himself his
+how however if in into is it its itself just last least less like made make many may me might
+more most much must my myself near nearly neither never next no nor not now of off often on
+once one only onto or other others our ours ourselves out over own per perhaps quite rather
+really said same say saying says she should since so some still such than that the their
+theirs them themselves then there these they this those though through thus to too toward
+towards under until up upon us very via was we were what when where whether which while who
+whom whose why will with within without would yet you your yours yourself yourselves
+according added adding asked announced amid told tell tells week weeks year years today
+yesterday tomorrow time times day days new news report reported reports reporting including
+monday tuesday wednesday thursday friday saturday sunday
+january february march april june july august september october november december
+mr mrs ms dr st am pm
+zero two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
+hundred hundreds thousand thousands million millions billion billions half
+first second third fourth fifth sixth seventh eighth ninth tenth
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
+
+
+@dataclass(frozen=True, slots=True)
+class TextSettings:
+    """The part of RelatedConfig that decides the vectors (kept apart so this module needs no config)."""
+
+    title_weight: float
+    summary_weight: float
+    max_doc_share: float
+    top_terms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two articles (indexes into the article list, older first) and their text similarity."""
+
+    older: int
+    newer: int
+    similarity: float
+
+
+def terms(text: str, known: dict[str, str] | None = None) -> list[str]:
+    """Lower-case, accent-free word stems with stop words removed; digits are never terms.
+
+    `known` memoises word -> term ("" for a stop word) across calls: an archive repeats its
+    words, and this is the hot loop of the whole engine.
+    """
+    known = {} if known is None else known
+    text = text.casefold()
+    if text.isascii():  # most text: a simpler pattern is twice as fast
+        words = _ASCII_WORD.findall(text)
+    else:
+        words = _WORD.findall(unicodedata.normalize("NFC", text))
+    for word in set(words).difference(known):
+        known[word] = _term(word)
+    return list(filter(None, map(known.__getitem__, words)))
+
+
+def _term(word: str) -> str:
+    if not word.isascii():
+        decomposed = unicodedata.normalize("NFKD", word)
+        word = "".join(c for c in decomposed if not unicodedata.combining(c))
+    if len(word) < 2 or word in STOP_WORDS:
+        return ""
+    word = stem(word)
+    return "" if word in STOP_WORDS else word
+
+
+def stem(word: str) -> str:
+    """Plural to singular only: "strikes" and "strike" must meet; anything bolder mangles names."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is", "ous")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1]
+
+
+def term_counts(article: Article, settings: TextSettings,
+                known: dict[str, str] | None = None) -> Counter[str]:
+    """Field-weighted term frequencies: a title word counts `title_weight` times a body word."""
+    counts: Counter[str] = Counter(terms(html_to_text(article.body_html), known))
+    for term in terms(article.title, known):
+        counts[term] += settings.title_weight
+    for term in terms(article.summary, known):
+        counts[term] += settings.summary_weight
+    return counts
+
+
+def idf_base(article_count: int) -> int:
+    """The corpus size IDF is computed against: the count rounded up to a power of two.
+
+    Why: with the exact count, adding or removing any article would move every term's IDF and
+    so every score on the site. Rounded, only a count crossing a power of two does that.
+    """
+    return 1 << max(1, article_count - 1).bit_length()
+
+
+def df_step(df: int) -> float:
+    """A document frequency rounded to a geometric scale of DF_STEPS steps per doubling.
+
+    Why: one article more or less changes a term's IDF only when the count crosses a step. A
+    common term (in hundreds of articles, whose IDF touches hundreds of vectors) rarely does;
+    a rare one often does, but it is in few vectors. So an edit moves few vectors at any size.
+    """
+    return 2 ** (round(math.log2(df) * DF_STEPS) / DF_STEPS)
+
+
+def idf_table(counts: Sequence[Mapping[str, float]], settings: TextSettings) -> dict[str, float]:
+    """IDF of every term that can connect articles, from each article's term counts.
+
+    Terms in only one article cannot connect it to anything and would crowd the top terms out;
+    terms in more than `max_doc_share` of the articles (and more than MIN_COMMON) say nothing
+    about a topic. Both are left out.
+    """
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    # On a small site a share alone would drop a topic's own words (30% of 20 articles is 6),
+    # so a term is "too common" only when it is also in more than a few articles.
+    most = max(settings.max_doc_share * len(counts), MIN_COMMON)
+    base = idf_base(len(counts))
+    steps: dict[int, float] = {}
+    idf = {}
+    for term, n in df.items():
+        if 2 <= n <= most:
+            if n not in steps:
+                steps[n] = math.log(1 + base / (df_step(n) + IDF_SMOOTHING))
+            idf[term] = steps[n]
+    return idf
+
+
+def vectors(articles: Sequence[Article], settings: TextSettings) -> list[dict[str, float]]:
+    """Each article's `top_terms` most distinctive terms -> weight, normalised to unit length."""
+    known: dict[str, str] = {}
+    counts = [term_counts(a, settings, known) for a in articles]
+    idf = idf_table(counts, settings)
+    result = []
+    for c in counts:
+        # Negated weights, so that a plain sort puts the heaviest first and ties go by term:
+        # the choice never depends on the order the words appear in.
+        weighted = [(-idf[t] * tf * (K1 + 1) / (tf + K1), t) for t, tf in c.items() if t in idf]
+        weighted.sort()
+        top = weighted[: settings.top_terms]
+        norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
+        result.append({t: -w / norm for w, t in top})
+    return result
+
+
+def shared_terms(a: dict[str, float], b: dict[str, float], limit: int) -> list[str]:
+    """The terms contributing most to the similarity of two vectors, strongest first."""
+    common = sorted([(-a[t] * b[t], t) for t in a.keys() & b.keys()])
+    return [t for _, t in common[:limit]]
+
+
+def similar_pairs(
+    order: Sequence[int],
+    stamps: Sequence[float],
+    vecs: Sequence[dict[str, float]],
+    horizon_days: float,
+    per_term_limit: int,
+    min_similarity: float,
+) -> list[Pair]:
+    """Every pair of articles within `horizon_days` of each other (0 = any) sharing a top term
+    whose similarity is at least `min_similarity`.
+
+    `order` lists article indexes oldest first (ties in a fixed order), `stamps` are their times
+    in days. Each pair is computed once, when its newer article is visited, as the exact dot
+    product of the two vectors: every shared term is in both top-term lists, so in the index.
+    """
+    horizon = horizon_days if horizon_days > 0 else math.inf
+    # term -> [article indexes, their weights, index of the first one inside the horizon]
+    index: dict[str, list] = {}
+    pairs: list[Pair] = []
+    for i in order:
+        earliest = stamps[i] - horizon
+        acc: dict[int, float] = {}
+        get = acc.get
+        for term, weight in vecs[i].items():
+            entry = index.get(term)
+            if entry is None:
+                index[term] = [[i], [weight], 0]
+                continue
+            ids, weights, start = entry
+            count = len(ids)
+            if start < count and stamps[ids[start]] < earliest:
+                start += 1
+                while start < count and stamps[ids[start]] < earliest:
+                    start += 1
+                entry[2] = start
+            # The nearest in time first: when a term is everywhere, the recent ones matter.
+            first = max(count - per_term_limit, start)
+            for j, other in zip(ids[first:], weights[first:]) if first else zip(ids, weights):
+                acc[j] = get(j, 0.0) + weight * other
+            ids.append(i)
+            weights.append(weight)
+        for j, similarity in acc.items():
+            if similarity >= min_similarity:
+                pairs.append(Pair(j, i, similarity))
+    return pairs
