@@ -1,18 +1,24 @@
-"""The build, top to bottom. Everything before write_site is pure: a failed build writes nothing."""
+"""The build, top to bottom. Nothing reaches output/ until every stage has succeeded: pages are
+staged, and a failed build discards them, leaving the previous output/ as it was."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import search
+from .cache import Cache, fingerprint
 from .config import Config
 from .errors import BuildFailed
 from .feeds import feed_files
 from .model import Page
-from .output import check_output_dir, read_manifest, write_site
+from .output import Staging, check_output_dir, read_manifest
 from .pages import plan_pages
 from .readers import discover, read_all
 from .related import Related, find_related
@@ -21,15 +27,20 @@ from .site import Site
 from .sitemap import sitemap_entries, sitemap_files
 from .urls import Urls
 
+CACHE_FOLDER = ".digest-cache"
+ExecutorFactory = Callable[[int], Executor]
+
 
 @dataclass(frozen=True, slots=True)
 class BuildReport:
     articles: int
     pages: int
-    written: int
+    rendered: int  # pages whose inputs changed
+    written: int  # files whose bytes changed
     unchanged: int
     removed: int
     timings: dict[str, float] = field(default_factory=dict, hash=False)
+    warnings: tuple[str, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -47,14 +58,40 @@ class _Stopwatch:
         self._last = now
 
 
-def build(cfg: Config, executor: Executor | None = None) -> BuildReport:
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def process_pool(jobs: int) -> Executor:
+    """Forked workers inherit the render stage's state instead of receiving it (see README)."""
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+
+
+@contextmanager
+def _executor(jobs: int, factory: ExecutorFactory | None) -> Iterator[Executor | None]:
+    """One executor per stage, made when the stage starts, so forked workers see its state."""
+    if factory is None and jobs <= 1:
+        yield None
+        return
+    executor = (factory or process_pool)(jobs)
+    try:
+        yield executor
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None = None,
+          use_cache: bool = True) -> BuildReport:
     clock = _Stopwatch()
     check_output_dir(cfg.output_dir, [cfg.content_dir, cfg.templates_dir, cfg.root / "config.yaml"])
     if cfg.search:
         search.check_available()
+    cache = Cache.load(cfg.root / CACHE_FOLDER if use_cache else None)
     urls = Urls.for_config(cfg)
     sources = discover(cfg.content_dir, cfg.root)
-    articles, errors = read_all(sources, cfg, executor=executor)
+    with _executor(jobs, executor_factory) as executor:
+        articles, errors = read_all(sources, cfg, cache, executor)
+    cache.save()  # parsed articles are worth keeping even when the build fails below
     if errors:
         raise BuildFailed(errors)
     clock.lap("read")
@@ -64,45 +101,55 @@ def build(cfg: Config, executor: Executor | None = None) -> BuildReport:
     clock.lap("related")
     plan = plan_pages(site, related, cfg, urls)
     clock.lap("plan")
-    files = render_all(plan, cfg, site, urls)
-    files.update(static_files(cfg.templates_dir / "static"))
-    clock.lap("render")
-    files.update(feed_files(site, urls, cfg, cfg.feeds))
-    files.update(sitemap_files(sitemap_entries(plan, site, urls), urls))
-    clock.lap("feeds")
-    notes = {}
-    if cfg.search:
-        notes["search"], bundle = search_bundle(plan, files, cfg, urls)
-        files.update(bundle)
-        clock.lap("search")
-    written = write_site(files, cfg.output_dir, notes)
+    staging = Staging(cfg.output_dir).open()
+    try:
+        with _executor(jobs, executor_factory) as executor:
+            report = render_all(plan, cfg, site, urls, cache, staging, executor)
+        files = {urls.output_path(page.url) for page in plan}
+        extra = static_files(cfg.templates_dir / "static")
+        extra.update(feed_files(site, urls, cfg, cfg.feeds))
+        extra.update(sitemap_files(sitemap_entries(plan, site, urls), urls))
+        clock.lap("render")
+        notes = {}
+        if cfg.search:
+            notes["search"], bundle = search_bundle(plan, cache, staging, urls)
+            extra.update(bundle)
+            clock.lap("search")
+        for path, data in extra.items():
+            staging.put(path, data)
+        written = staging.commit(files | extra.keys(), notes)
+    except BaseException:
+        staging.discard()
+        raise
+    cache.save()
     clock.lap("write")
-    return BuildReport(len(site.articles), len(plan), written.written, written.unchanged,
-                       written.removed, clock.timings)
+    return BuildReport(len(site.articles), len(plan), report.rendered, written.written,
+                       written.unchanged, written.removed, clock.timings,
+                       tuple(w for w in [cache.warning] if w))
 
 
 def load_site(cfg: Config) -> tuple[Site, Related]:
     """The site and its related reading, as a build sees them, without rendering anything."""
     urls = Urls.for_config(cfg)
-    articles, errors = read_all(discover(cfg.content_dir, cfg.root), cfg)
+    cache = Cache.load(cfg.root / CACHE_FOLDER)
+    articles, errors = read_all(discover(cfg.content_dir, cfg.root), cfg, cache)
     if errors:
         raise BuildFailed(errors)
     site = Site.from_articles(articles, cfg, urls)
     return site, find_related(site.articles, cfg.related)
 
 
-def search_bundle(plan: list[Page], files: dict[str, bytes], cfg: Config, urls: Urls
+def search_bundle(plan: list[Page], cache: Cache, staging: Staging, urls: Urls
                   ) -> tuple[str, dict[str, bytes]]:
-    """The Pagefind bundle for the article pages, reused when they have not changed."""
-    articles = {path: files[path] for path in
-                (urls.output_path(p.url) for p in plan if p.template == "article.html")}
-    key = search.fingerprint(articles)
-    previous = read_manifest(cfg.output_dir)
+    """The Pagefind bundle for the article pages, reused when none of them changed."""
+    paths = [urls.output_path(p.url) for p in plan if p.template == "article.html"]
+    key = fingerprint(search.index_version(), [(p, cache.pages[p][0]) for p in paths])
+    previous = read_manifest(staging.root)
     if previous.notes.get("search") == key:
-        bundle = search.previous_bundle(cfg.output_dir, previous.files)
+        bundle = search.previous_bundle(staging.root, previous.files)
         if bundle is not None:
             return key, bundle
-    return key, search.build_index(articles)
+    return key, search.build_index({p: staging.read(p) for p in paths})
 
 
 def static_files(static_dir: Path) -> dict[str, bytes]:

@@ -16,8 +16,8 @@ import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date, datetime, tzinfo
+from pathlib import Path, PurePath
 from typing import Any
 
 from . import __version__
@@ -101,6 +101,10 @@ def _feed(digest: Any, value: Any) -> None:
         update(b"V" + repr(value).encode() + b"\0")
     elif isinstance(value, (datetime, date)):
         update(b"D" + value.isoformat().encode())
+    elif isinstance(value, PurePath):
+        update(b"P" + str(value).encode() + b"\0")
+    elif isinstance(value, tzinfo):
+        update(b"Z" + str(value).encode() + b"\0")
     elif isinstance(value, (list, tuple)):
         update(b"L%d" % len(value))
         for item in value:

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__
-from .build import build, load_site
+from .build import build, default_jobs, load_site
 from .config import Config, load_config
 from .errors import BuildFailed, ConfigError
 from .related import explain
@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
                            help="output folder (default: output/ beside the config)")
     build_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
     build_cmd.add_argument("--base-url", metavar="U", help="override base_url from the config")
+    build_cmd.add_argument("--jobs", "-j", type=_positive, metavar="N", default=default_jobs(),
+                           help="worker processes for reading and rendering "
+                                f"(default: the machine's cores, {default_jobs()} here)")
+    build_cmd.add_argument("--no-cache", action="store_true",
+                           help="neither read nor write .digest-cache/ (a cold build)")
     build_cmd.set_defaults(handler=_build)
 
     related_cmd = commands.add_parser(
@@ -80,17 +85,29 @@ def _config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def _build(args: argparse.Namespace, cfg: Config) -> int:
     try:
-        report = build(cfg)
+        report = build(cfg, jobs=args.jobs, use_cache=not args.no_cache)
     except BuildFailed as exc:
         _print_errors(exc)
         print(f"Build failed: {len(exc.errors)} error(s); {_shown(cfg.output_dir)} was not changed.",
               file=sys.stderr)
         return EXIT_CONTENT
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"Built {report.articles} articles into {_shown(cfg.output_dir)}: "
-          f"{report.pages} pages, {report.written} files written, {report.unchanged} unchanged, "
-          f"{report.removed} removed in {report.seconds:.2f} s")
+          f"{report.pages} pages ({report.rendered} rendered), {report.written} files written, "
+          f"{report.unchanged} unchanged, {report.removed} removed in {report.seconds:.2f} s")
     return EXIT_OK
 
 

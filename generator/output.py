@@ -1,10 +1,11 @@
-"""Writing the site: only changed bytes, atomically per file, never outside output/, and
-removing only files that an earlier build of ours wrote (listed in the manifest)."""
+"""Writing the site: only changed bytes, staged until the build has succeeded, never outside
+output/, and removing only files that an earlier build of ours wrote (listed in the manifest)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,56 +38,123 @@ def check_output_dir(output_dir: Path, protected: list[Path]) -> None:
         raise BuildFailed([ContentError("--output", None, p) for p in problems])
 
 
-def write_site(files: dict[str, bytes], output_dir: Path, notes: dict[str, str] | None = None
-               ) -> WriteReport:
-    """Make output/ hold exactly `files` plus whatever we did not write ourselves.
+class Staging:
+    """Changed files wait in output/.digest-staging/ until the whole build has succeeded.
 
-    `notes` are kept in the manifest for the next build (such as the search input's hash).
+    `put` compares a file with what output/ holds and stages it only when its bytes differ, so a
+    render worker can stage its own pages and nothing need be kept in memory. `commit` moves the
+    staged files into place and removes what an earlier build wrote and this one did not;
+    `discard` forgets them, leaving output/ as it was. It holds only paths: a worker in another
+    process works with a copy.
     """
-    output_dir.mkdir(parents=True, exist_ok=True)
-    root = output_dir.resolve()
-    for relative in files:
-        _inside(root, relative)
 
-    written = unchanged = 0
-    for relative in sorted(files):
-        data = files[relative]
-        target = root / relative
+    FOLDER = ".digest-staging"
+
+    def __init__(self, output_dir: Path) -> None:
+        self.root = output_dir.resolve()
+        self.folder = self.root / self.FOLDER
+        self._checked: dict[str, bool] = {}
+
+    def open(self) -> Staging:
+        self.root.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.folder, ignore_errors=True)  # what a crashed build left behind
+        self.folder.mkdir()
+        return self
+
+    def put(self, relative: str, data: bytes) -> bool:
+        """Stage a file unless output/ already holds these bytes; True when staged."""
+        target = self._target(relative)
         try:
-            if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
-                unchanged += 1
-                continue
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                return False
         except OSError:
             pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _inside(root, relative)  # a folder on the way may be a symlink that points elsewhere
-        _atomic_write(target, data)
-        written += 1
-
-    previous = read_manifest(root).files
-    removed = 0
-    for relative in sorted(previous - files.keys(), reverse=True):
+        staged = self.folder / relative
         try:
-            target = _inside(root, relative)
-        except BuildFailed:
-            continue
-        if target.is_file() and not target.is_symlink():
-            target.unlink()
-            removed += 1
-            _prune_empty(target.parent, root)
-    manifest = {"version": 1, "notes": dict(sorted((notes or {}).items())), "files": sorted(files)}
-    _atomic_write(root / MANIFEST, json.dumps(manifest, indent=0).encode("utf-8"))
-    return WriteReport(written, unchanged, removed)
+            staged.write_bytes(data)
+        except FileNotFoundError:
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(data)
+        return True
+
+    def read(self, relative: str) -> bytes:
+        """A file as the committed build will have it: staged, else already in output/."""
+        staged = self.folder / relative
+        return staged.read_bytes() if staged.is_file() else self._target(relative).read_bytes()
+
+    def commit(self, files: set[str], notes: dict[str, str] | None = None) -> WriteReport:
+        """Move staged files into place; remove our files that `files` no longer lists."""
+        written = 0
+        for folder, _, names in os.walk(self.folder):
+            for name in names:
+                staged = Path(folder, name)
+                relative = staged.relative_to(self.folder).as_posix()
+                target = self._target(relative)
+                if not target.parent.is_dir():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(staged, 0o644)
+                os.replace(staged, target)
+                written += 1
+        previous = read_manifest(self.root).files
+        removed = 0
+        for relative in sorted(previous - files, reverse=True):
+            try:
+                target = self._target(relative)
+            except BuildFailed:
+                continue  # a manifest entry pointing outside output/ is never acted on
+            if target.is_file() and not target.is_symlink():
+                target.unlink()
+                removed += 1
+                _prune_empty(target.parent, self.root)
+        manifest = {"version": 1, "notes": dict(sorted((notes or {}).items())),
+                    "files": sorted(files)}
+        _atomic_write(self.root / MANIFEST, json.dumps(manifest, indent=0).encode("utf-8"))
+        self.discard()
+        return WriteReport(written, len(files) - written, removed)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _target(self, relative: str) -> Path:
+        """output/relative, refusing any path that leads outside output/ (`..`, links)."""
+        parts = relative.split("/")
+        if not relative or relative.startswith("/") or ".." in parts or parts[0] == self.FOLDER:
+            raise _outside(self.root, relative)
+        folder = "/".join(parts[:-1])
+        inside = self._checked.get(folder)
+        if inside is None:  # resolved once per folder: most sites have few
+            real = (self.root / folder).resolve()
+            inside = self._checked[folder] = real == self.root or self.root in real.parents
+        if not inside:
+            raise _outside(self.root, relative)
+        target = self.root / relative
+        if target.is_symlink() and not target.resolve().is_relative_to(self.root):
+            raise _outside(self.root, relative)
+        return target
+
+    def __getstate__(self) -> dict[str, Path]:
+        return {"root": self.root, "folder": self.folder}
+
+    def __setstate__(self, state: dict[str, Path]) -> None:
+        self.root, self.folder, self._checked = state["root"], state["folder"], {}
 
 
-def _inside(root: Path, relative: str) -> Path:
-    target = root / relative
-    resolved = target.resolve()
-    if relative.startswith("/") or ".." in Path(relative).parts or (
-            resolved != root and root not in resolved.parents):
-        raise BuildFailed([ContentError(str(target), None, "refusing to write outside the "
-                                        f"output folder {root}")])
-    return target
+def _outside(root: Path, relative: str) -> BuildFailed:
+    return BuildFailed([ContentError(str(root / relative), None,
+                                     f"refusing to write outside the output folder {root}")])
+
+
+def write_site(files: dict[str, bytes], output_dir: Path, notes: dict[str, str] | None = None
+               ) -> WriteReport:
+    """Make output/ hold exactly `files` plus whatever we did not write ourselves."""
+    staging = Staging(output_dir).open()
+    try:
+        for relative, data in files.items():
+            staging.put(relative, data)
+    except BaseException:
+        staging.discard()
+        raise
+    return staging.commit(set(files), notes)
 
 
 def _atomic_write(target: Path, data: bytes) -> None:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import traceback
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
+from .cache import Cache, fingerprint
 from .config import Config
 from .errors import BuildFailed, ContentError
 from .model import Page
+from .output import Staging
 from .site import Site
 from .text import slugify
 from .urls import Urls
@@ -68,42 +73,128 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render_all(pages: list[Page], cfg: Config, site: Site, urls: Urls) -> dict[str, bytes]:
-    """Every page rendered, by output path; template errors are collected and raised together."""
-    env = make_environment(cfg.templates_dir)
-    env.globals.update(
-        url=urls,
-        site=SiteInfo(cfg.title, cfg.description, cfg.language, cfg.base_url, cfg.timezone,
-                      len(site.articles), cfg.search),
-        categories=site.categories,
-        category_of=site.category,
-    )
-    files: dict[str, bytes] = {}
-    errors: dict[tuple[str, int | None, str], ContentError] = {}
-    for page in pages:
+@dataclass(frozen=True, slots=True)
+class RenderReport:
+    rendered: int  # pages whose fingerprint changed (or whose file was missing)
+    staged: int  # of those, pages whose bytes differed from output/
+    kept: int  # pages left as they are: same fingerprint, file present
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What a render worker needs. Workers are forked after it is set, so it is never sent."""
+
+    pages: list[Page]
+    cfg: Config
+    globals: dict[str, Any]
+    staging: Staging
+
+
+_job: _Job | None = None
+_env: tuple[int, jinja2.Environment] | None = None
+
+
+def templates_key(templates_dir: Path) -> str:
+    """A hash of every template's name and source (the theme's static files aside)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(templates_dir.rglob("*")):
+        relative = path.relative_to(templates_dir)
+        if path.is_file() and relative.parts[0] != "static":
+            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def render_all(pages: list[Page], cfg: Config, site: Site, urls: Urls, cache: Cache,
+               staging: Staging, executor: Executor | None = None) -> RenderReport:
+    """Render every page whose fingerprint changed and stage the ones whose bytes changed.
+
+    A page's fingerprint covers the template sources, the values every page sees and its own
+    context, so an unchanged fingerprint means unchanged bytes. Template errors are collected
+    from every page and raised together.
+    """
+    global _job
+    site_globals = {
+        "url": urls,
+        "site": SiteInfo(cfg.title, cfg.description, cfg.language, cfg.base_url, cfg.timezone,
+                         len(site.articles), cfg.search),
+        "categories": site.categories,
+    }
+    common = fingerprint(templates_key(cfg.templates_dir), site_globals, cfg)
+    todo: list[int] = []
+    prints: dict[str, str] = {}
+    for index, page in enumerate(pages):
+        path = urls.output_path(page.url)
+        prints[path] = fingerprint(common, page.url, page.template, page.context)
+        cached = cache.pages.get(path)
+        if cached is None or cached[0] != prints[path] or not _has_size(staging, path, cached[1]):
+            todo.append(index)
+    site_globals["category_of"] = site.category
+    _job = _Job(pages, cfg, site_globals, staging)
+    chunks = [todo[i:i + RENDER_CHUNK] for i in range(0, len(todo), RENDER_CHUNK)]
+    results = executor.map(_render_chunk, chunks) if executor else map(_render_chunk, chunks)
+    errors: dict[tuple[str, int | None], ContentError] = {}
+    staged = 0
+    done: dict[str, tuple[str, int]] = {}
+    for rendered, chunk_errors in results:
+        for index, changed, size in rendered:
+            path = urls.output_path(pages[index].url)
+            done[path] = (prints[path], size)
+            staged += changed
+        for error in chunk_errors:
+            errors.setdefault((error.path, error.line), error)
+    _job = None
+    if errors:
+        raise BuildFailed(list(errors.values()))
+    cache.pages = {path: done.get(path) or cache.pages[path] for path in prints}
+    return RenderReport(len(todo), staged, len(pages) - len(todo))
+
+
+RENDER_CHUNK = 128
+
+
+def _has_size(staging: Staging, path: str, size: int) -> bool:
+    try:
+        return (staging.root / path).stat().st_size == size
+    except OSError:
+        return False
+
+
+def _render_chunk(indices: list[int]) -> tuple[list[tuple[int, bool, int]], list[ContentError]]:
+    """Render some pages of the job and stage the changed ones; runs in a worker or in-process."""
+    global _env
+    job = _job
+    if job is None:
+        raise RuntimeError("render workers must be forked after the job is set "
+                           "(see README: other executors)")
+    if _env is None or _env[0] != id(job):
+        env = make_environment(job.cfg.templates_dir)
+        env.globals.update(job.globals)
+        _env = (id(job), env)
+    env = _env[1]
+    urls: Urls = job.globals["url"]
+    done: list[tuple[int, bool, int]] = []
+    errors: list[ContentError] = []
+    for index in indices:
+        page = job.pages[index]
         try:
             template = env.get_template(page.template)
             html = template.render(page.context, page=page, canonical=urls.absolute(page.url))
         except jinja2.TemplateSyntaxError as exc:
-            error = ContentError(_template_path(cfg, exc.name or page.template), exc.lineno,
-                                 f"template syntax: {exc.message}")
-            errors.setdefault((error.path, error.line, error.message), error)
+            errors.append(ContentError(_template_path(job.cfg, exc.name or page.template),
+                                       exc.lineno, f"template syntax: {exc.message}"))
             continue
         except jinja2.TemplateNotFound as exc:
-            error = ContentError(_template_path(cfg, page.template), None,
-                                 f"template not found: {exc.name}")
-            errors.setdefault((error.path, error.line, error.message), error)
+            errors.append(ContentError(_template_path(job.cfg, page.template), None,
+                                       f"template not found: {exc.name}"))
             continue
         except Exception as exc:  # a template's own logic failed: report where, keep going
-            path, line = _template_frame(exc, cfg)
-            error = ContentError(path, line, f"while rendering {page.url}: "
-                                             f"{type(exc).__name__}: {exc}")
-            errors.setdefault((path, line, str(exc)), error)
+            path, line = _template_frame(exc, job.cfg)
+            errors.append(ContentError(path, line, f"while rendering {page.url}: "
+                                                   f"{type(exc).__name__}: {exc}"))
             continue
-        files[urls.output_path(page.url)] = html.encode("utf-8")
-    if errors:
-        raise BuildFailed(list(errors.values()))
-    return files
+        data = html.encode("utf-8")
+        done.append((index, job.staging.put(urls.output_path(page.url), data), len(data)))
+    return done, errors
 
 
 def _template_path(cfg: Config, name: str) -> str:

@@ -8,7 +8,6 @@ pages it would index have not changed, the bundle already in output/ is kept as 
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import importlib.util
 import subprocess
@@ -30,11 +29,8 @@ def check_available() -> None:
         raise BuildFailed([ContentError("config.yaml", None, MISSING)])
 
 
-def fingerprint(pages: dict[str, bytes]) -> str:
-    digest = hashlib.sha256(importlib.metadata.version("pagefind").encode())
-    for path in sorted(pages):
-        digest.update(b"\0" + path.encode() + b"\0" + hashlib.sha256(pages[path]).digest())
-    return digest.hexdigest()
+def index_version() -> str:
+    return importlib.metadata.version("pagefind")
 
 
 def previous_bundle(output_dir: Path, previous_files: set[str]) -> dict[str, bytes] | None:
