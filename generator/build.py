@@ -91,13 +91,14 @@ def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None =
     sources = discover(cfg.content_dir, cfg.root)
     with _executor(jobs, executor_factory) as executor:
         articles, errors = read_all(sources, cfg, cache, executor)
-    cache.save()  # parsed articles are worth keeping even when the build fails below
     if errors:
+        cache.save()  # what did parse is worth keeping for the run that follows the fix
         raise BuildFailed(errors)
     clock.lap("read")
     site = Site.from_articles(articles, cfg, urls)
     clock.lap("index")
-    related = find_related(site.articles, cfg.related)
+    related = cache.reuse("related", fingerprint(cfg.related, site.articles),
+                          lambda: find_related(site.articles, cfg.related, cache.terms))
     clock.lap("related")
     plan = plan_pages(site, related, cfg, urls)
     clock.lap("plan")
@@ -107,8 +108,11 @@ def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None =
             report = render_all(plan, cfg, site, urls, cache, staging, executor)
         files = {urls.output_path(page.url) for page in plan}
         extra = static_files(cfg.templates_dir / "static")
-        extra.update(feed_files(site, urls, cfg, cfg.feeds))
-        extra.update(sitemap_files(sitemap_entries(plan, site, urls), urls))
+        site_key = fingerprint(cfg, site.articles)
+        extra.update(cache.reuse("feeds", site_key,
+                                 lambda: feed_files(site, urls, cfg, cfg.feeds)))
+        extra.update(cache.reuse("sitemap", fingerprint(site_key, [p.url for p in plan]),
+                                 lambda: sitemap_files(sitemap_entries(plan, site, urls), urls)))
         clock.lap("render")
         notes = {}
         if cfg.search:

@@ -90,10 +90,11 @@ class Staging:
                 staged = Path(folder, name)
                 relative = staged.relative_to(self.folder).as_posix()
                 target = self._target(relative)
-                if not target.parent.is_dir():
+                try:
+                    os.replace(staged, target)
+                except FileNotFoundError:
                     target.parent.mkdir(parents=True, exist_ok=True)
-                os.chmod(staged, 0o644)
-                os.replace(staged, target)
+                    os.replace(staged, target)
                 written += 1
         previous = read_manifest(self.root).files
         removed = 0
@@ -108,7 +109,13 @@ class Staging:
                 _prune_empty(target.parent, self.root)
         manifest = {"version": 1, "notes": dict(sorted((notes or {}).items())),
                     "files": sorted(files)}
-        _atomic_write(self.root / MANIFEST, json.dumps(manifest, indent=0).encode("utf-8"))
+        data = json.dumps(manifest, indent=0).encode("utf-8")
+        try:
+            same = (self.root / MANIFEST).read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            _atomic_write(self.root / MANIFEST, data)
         self.discard()
         return WriteReport(written, len(files) - written, removed)
 
@@ -127,10 +134,8 @@ class Staging:
             inside = self._checked[folder] = real == self.root or self.root in real.parents
         if not inside:
             raise _outside(self.root, relative)
-        target = self.root / relative
-        if target.is_symlink() and not target.resolve().is_relative_to(self.root):
-            raise _outside(self.root, relative)
-        return target
+        # The file itself may be a link: os.replace swaps the link, never what it points to.
+        return self.root / relative
 
     def __getstate__(self) -> dict[str, Path]:
         return {"root": self.root, "folder": self.folder}

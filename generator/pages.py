@@ -12,7 +12,6 @@ from typing import Callable
 
 from .config import Config
 from .errors import BuildFailed, ContentError
-from .metadata import news_article_json_ld
 from .model import Article, Page, SimilarLink
 from .related import Related
 from .site import Site
@@ -78,8 +77,6 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls) -> list[Pa
         pages.append(Page(urls.article(article), "article.html", {
             "article": article,
             "category": category,
-            "structured_data": news_article_json_ld(article, category, urls, cfg.title,
-                                                    cfg.base_url),
             # Articles and titles only: scores move more often than lists, and a page's
             # context is its fingerprint.
             "similar": tuple(SimilarLink(item.title, item.article)

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -153,7 +154,8 @@ class Related:
     story_of: dict[str, int] = field(hash=False)  # article id -> index into stories
 
 
-def find_related(articles: Sequence[Article], cfg: RelatedConfig) -> Related:
+def find_related(articles: Sequence[Article], cfg: RelatedConfig,
+                 memo: MutableMapping[str, Counter[str]] | None = None) -> Related:
     """Related reading for every article of the site.
 
     The result does not depend on the order of `articles`: everything is ranked newest first,
@@ -164,7 +166,7 @@ def find_related(articles: Sequence[Article], cfg: RelatedConfig) -> Related:
     newest = sorted(range(n), key=lambda i: (-stamps[i], articles[i].slug, articles[i].id))
     rank = {i: r for r, i in enumerate(newest)}
     vecs = vectors(articles, TextSettings(cfg.title_weight, cfg.summary_weight,
-                                          cfg.max_doc_share, cfg.top_terms))
+                                          cfg.max_doc_share, cfg.top_terms), memo)
     tags = [frozenset(filter(None, map(slugify, a.tags))) for a in articles]
     story_days = cfg.story_window_days if cfg.stories else 0
     horizon = max(cfg.window_days, story_days) if cfg.window_days else 0

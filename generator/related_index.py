@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 
 from .model import Article
@@ -177,10 +177,24 @@ def idf_table(counts: Sequence[Mapping[str, float]], settings: TextSettings) -> 
     return idf
 
 
-def vectors(articles: Sequence[Article], settings: TextSettings) -> list[dict[str, float]]:
-    """Each article's `top_terms` most distinctive terms -> weight, normalised to unit length."""
+def vectors(articles: Sequence[Article], settings: TextSettings,
+            memo: MutableMapping[str, Counter[str]] | None = None) -> list[dict[str, float]]:
+    """Each article's `top_terms` most distinctive terms -> weight, normalised to unit length.
+
+    `memo` keeps term counts between builds, by the article's fingerprint: reading the text is
+    most of the work, and an unchanged article's counts cannot change.
+    """
     known: dict[str, str] = {}
-    counts = [term_counts(a, settings, known) for a in articles]
+    counts = []
+    weights = f":{settings.title_weight}:{settings.summary_weight}"
+    for article in articles:
+        key = article.fingerprint + weights if article.fingerprint else None
+        found = memo.get(key) if memo is not None and key else None
+        if found is None:
+            found = term_counts(article, settings, known)
+            if memo is not None and key:
+                memo[key] = found
+        counts.append(found)
     idf = idf_table(counts, settings)
     result = []
     for c in counts:

@@ -6,6 +6,7 @@ import hashlib
 import traceback
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import jinja2
 from .cache import Cache, fingerprint
 from .config import Config
 from .errors import BuildFailed, ContentError
+from .metadata import news_article_json_ld
 from .model import Page
 from .output import Staging
 from .site import Site
@@ -67,6 +69,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a build reads each template once; no stat per include
     )
     env.filters.update(long_date=long_date, short_date=short_date, clock=clock,
                        iso=iso_date, thousands=thousands, slugify=slugify)
@@ -128,7 +131,11 @@ def render_all(pages: list[Page], cfg: Config, site: Site, urls: Urls, cache: Ca
         cached = cache.pages.get(path)
         if cached is None or cached[0] != prints[path] or not _has_size(staging, path, cached[1]):
             todo.append(index)
+    # Functions of values already in the fingerprint (the site, the config, the page's own
+    # article): they add nothing to it, and are only called for pages that are rendered.
     site_globals["category_of"] = site.category
+    site_globals["news_article_json_ld"] = partial(news_article_json_ld, urls=urls,
+                                                   site_title=cfg.title, base_url=cfg.base_url)
     _job = _Job(pages, cfg, site_globals, staging)
     chunks = [todo[i:i + RENDER_CHUNK] for i in range(0, len(todo), RENDER_CHUNK)]
     results = executor.map(_render_chunk, chunks) if executor else map(_render_chunk, chunks)
@@ -145,7 +152,9 @@ def render_all(pages: list[Page], cfg: Config, site: Site, urls: Urls, cache: Ca
     _job = None
     if errors:
         raise BuildFailed(list(errors.values()))
-    cache.pages = {path: done.get(path) or cache.pages[path] for path in prints}
+    if done or cache.pages.keys() != prints.keys():
+        cache.pages = {path: done.get(path) or cache.pages[path] for path in prints}
+        cache.dirty = True
     return RenderReport(len(todo), staged, len(pages) - len(todo))
 
 

@@ -6,6 +6,7 @@ import html
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
 WORDS_PER_MINUTE = 200
 TITLE_MAX = 100
@@ -26,6 +27,7 @@ _ANY_TAG = re.compile(r"<[^>]*>")
 _JEKYLL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
 
 
+@lru_cache(maxsize=1 << 16)
 def slugify(value: str) -> str:
     """URL-safe, lower-case, hyphen-separated; accents folded, other scripts' letters kept."""
     decomposed = unicodedata.normalize("NFKD", value)
