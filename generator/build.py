@@ -67,13 +67,35 @@ def process_pool(jobs: int) -> Executor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
 
 
+class _StageExecutor(Executor):
+    """The executor of one stage, made on its first map of at least two tasks: forked workers
+    then see the state the stage set up, and a stage with little to do pays no start-up."""
+
+    def __init__(self, jobs: int, factory: ExecutorFactory | None) -> None:
+        self._jobs, self._factory = jobs, factory
+        self._real: Executor | None = None
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):  # type: ignore[override]
+        tasks = list(zip(*iterables))
+        if self._real is None and (len(tasks) < 2 or (self._jobs <= 1 and not self._factory)):
+            return [fn(*task) for task in tasks]
+        if self._real is None:
+            self._real = (self._factory or process_pool)(self._jobs)
+        return self._real.map(fn, *zip(*tasks), timeout=timeout, chunksize=chunksize)
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        if self._real is None:
+            self._real = (self._factory or process_pool)(self._jobs)
+        return self._real.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._real is not None:
+            self._real.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @contextmanager
-def _executor(jobs: int, factory: ExecutorFactory | None) -> Iterator[Executor | None]:
-    """One executor per stage, made when the stage starts, so forked workers see its state."""
-    if factory is None and jobs <= 1:
-        yield None
-        return
-    executor = (factory or process_pool)(jobs)
+def _executor(jobs: int, factory: ExecutorFactory | None) -> Iterator[Executor]:
+    executor = _StageExecutor(jobs, factory)
     try:
         yield executor
     finally:
@@ -98,7 +120,9 @@ def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None =
     site = Site.from_articles(articles, cfg, urls)
     clock.lap("index")
     related = cache.reuse("related", fingerprint(cfg.related, site.articles),
-                          lambda: find_related(site.articles, cfg.related, cache.terms))
+                          # Pages show no reasons; `digest related` (load_site) does.
+                          lambda: find_related(site.articles, cfg.related, cache.terms,
+                                               reasons=False))
     clock.lap("related")
     plan = plan_pages(site, related, cfg, urls)
     clock.lap("plan")
@@ -109,9 +133,15 @@ def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None =
         files = {urls.output_path(page.url) for page in plan}
         extra = static_files(cfg.templates_dir / "static")
         site_key = fingerprint(cfg, site.articles)
+        feed_memo = cache.derived.setdefault("feed-memo", ("", {}))[1]
         extra.update(cache.reuse("feeds", site_key,
-                                 lambda: feed_files(site, urls, cfg, cfg.feeds)))
-        extra.update(cache.reuse("sitemap", fingerprint(site_key, [p.url for p in plan]),
+                                 lambda: feed_files(site, urls, cfg, cfg.feeds, feed_memo)))
+        # The sitemap shows pages and the dates of what they list, which depends on where each
+        # article is listed, not on its text: an edit to a body leaves it as it was.
+        dates = fingerprint(cfg, [(p.url, p.template) for p in plan],
+                            [(a.id, a.date, a.updated, a.category, a.tags) for a in site.articles],
+                            [[a.id for a in story] for story in related.stories])
+        extra.update(cache.reuse("sitemap", dates,
                                  lambda: sitemap_files(sitemap_entries(plan, site, urls), urls)))
         clock.lap("render")
         notes = {}

@@ -19,6 +19,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import nh3
 
+from .cache import fingerprint
 from .markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from .model import Article, Category, Tag
 from .text import slugify
@@ -240,13 +241,28 @@ def plan_feeds(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig) -> dict[
     return planned
 
 
-def feed_files(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig) -> dict[str, bytes]:
-    """Output path -> bytes of feed.xml, rss.xml, feed.json, and each category's and tag's Atom."""
+def feed_files(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig,
+               memo: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Output path -> bytes of feed.xml, rss.xml, feed.json, and each category's and tag's Atom.
+
+    `memo` keeps each Atom feed's bytes by the fingerprint of what it is made from, between
+    builds: after one edit, only the feeds that carry the edited article are written out again.
+    """
     planned = plan_feeds(site, urls, cfg, feeds)
     schemes = (urls.absolute(urls.categories()), urls.absolute(urls.tags()))
     language = xml_text(cfg.language)
-    files = {urls.output_path(href): atom_feed(feed, language, schemes)
-             for href, feed in planned.items()}
+    previous = dict(memo or {})
+    if memo is not None:
+        memo.clear()
+
+    def atom(feed: Feed) -> bytes:
+        if memo is None:
+            return atom_feed(feed, language, schemes)
+        key = fingerprint(feed, language, schemes)
+        data = memo[key] = previous.get(key) or atom_feed(feed, language, schemes)
+        return data
+
+    files = {urls.output_path(href): atom(feed) for href, feed in planned.items()}
     whole = planned[urls.feed()]
     files[urls.output_path(urls.rss())] = rss_feed(
         _with_self(whole, urls.absolute(urls.rss())), language, schemes)

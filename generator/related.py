@@ -155,7 +155,8 @@ class Related:
 
 
 def find_related(articles: Sequence[Article], cfg: RelatedConfig,
-                 memo: MutableMapping[str, Counter[str]] | None = None) -> Related:
+                 memo: MutableMapping[str, Counter[str]] | None = None,
+                 reasons: bool = True) -> Related:
     """Related reading for every article of the site.
 
     The result does not depend on the order of `articles`: everything is ranked newest first,
@@ -208,6 +209,7 @@ def find_related(articles: Sequence[Article], cfg: RelatedConfig,
         computed = tuple(
             _computed_item(article, articles[j], score, shared_terms(vecs[i], vecs[j], _SHOWN_TERMS),
                            tags[i] & tags[j], stamps[i] - stamps[j])
+            if reasons else RelatedItem(articles[j], articles[j].title, score, False, ())
             for score, j in best
         )
         by_article[article.id] = explicit[i] + computed
