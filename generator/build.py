@@ -102,19 +102,43 @@ def _executor(jobs: int, factory: ExecutorFactory | None) -> Iterator[Executor]:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
+# The cache of the last build in this process, for `rebuild`: a watcher keeps the site loaded.
+_live: dict[Path, Cache] = {}
+
+
+def rebuild(cfg: Config, changed: list[Path] | None = None, jobs: int = 1,
+            executor_factory: ExecutorFactory | None = None) -> BuildReport:
+    """The build a watcher calls: the cache stays in memory between runs instead of being read
+    from and written to disk each time (`save_cache` writes it). Which files changed is found
+    as in any build, so `changed` is informative only."""
+    return build(cfg, jobs, executor_factory, keep=True)
+
+
+def save_cache(cfg: Config) -> None:
+    cache = _live.get(cfg.root / CACHE_FOLDER)
+    if cache is not None:
+        cache.save()
+
+
 def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None = None,
-          use_cache: bool = True) -> BuildReport:
+          use_cache: bool = True, keep: bool = False) -> BuildReport:
     clock = _Stopwatch()
     check_output_dir(cfg.output_dir, [cfg.content_dir, cfg.templates_dir, cfg.root / "config.yaml"])
     if cfg.search:
         search.check_available()
-    cache = Cache.load(cfg.root / CACHE_FOLDER if use_cache else None)
+    folder = cfg.root / CACHE_FOLDER
+    cache = _live.get(folder) if keep else None
+    if cache is None:
+        cache = Cache.load(folder if use_cache else None)
+        if keep:
+            _live[folder] = cache
     urls = Urls.for_config(cfg)
     sources = discover(cfg.content_dir, cfg.root)
     with _executor(jobs, executor_factory) as executor:
         articles, errors = read_all(sources, cfg, cache, executor)
     if errors:
-        cache.save()  # what did parse is worth keeping for the run that follows the fix
+        if not keep:
+            cache.save()  # what did parse is worth keeping for the run that follows the fix
         raise BuildFailed(errors)
     clock.lap("read")
     site = Site.from_articles(articles, cfg, urls)
@@ -155,7 +179,8 @@ def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None =
     except BaseException:
         staging.discard()
         raise
-    cache.save()
+    if not keep:
+        cache.save()
     clock.lap("write")
     return BuildReport(len(site.articles), len(plan), report.rendered, written.written,
                        written.unchanged, written.removed, clock.timings,

@@ -138,3 +138,21 @@ def test_a_failed_incremental_build_leaves_output_and_stages_nothing(tmp_path):
     assert result.returncode == 1 and "ZeroDivisionError" in result.stderr
     assert tree(site / "output") == before
     assert not (site / "output/.digest-staging").exists()
+
+
+def test_in_process_rebuilds_equal_a_clean_build(tmp_path):
+    """What a watcher calls: the cache stays in memory between rebuilds."""
+    from generator.build import rebuild as in_process, save_cache
+
+    site = site_without_search(tmp_path)
+    cfg = load_config(site / "config.yaml")
+    in_process(cfg)
+    for change in (edit_article, add_article, rename_article):
+        change(site)
+        report = in_process(cfg)
+        assert report.rendered > 0
+        assert tree(site / "output") == clean_build_of(site, tmp_path)
+    assert in_process(cfg).rendered == 0
+    assert not (site / ".digest-cache").exists()  # nothing written until asked
+    save_cache(cfg)
+    assert "(0 rendered), 0 files written" in rebuild(site)
