@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import random
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SOURCES = ["meridian", "northwire", "tidewater", "civic-ledger", "atlas-radio", "harbor-times",
            "summit-daily", "riverside-news", "coastal-wire", "metro-post", "valley-herald",
            "capital-report"]
-COMMON = ("said officials report week people government city year statement plans minister "
-          "local public according announced monday tuesday wednesday thursday friday new "
-          "region national spokesperson expected support council agency residents company "
-          "program percent million increase data recent told early later meeting").split()
-SYLLABLES = ("ka lo ri ven tor mar sel dun bra phi quo zen tal mir gor nex ul ast ber cos "
-             "dri fen gal hol ing jas kel lum nor oth pel rus sam tev").split()
+COMMON = ["said", "officials", "report", "week", "people", "government", "city", "year", "statement", "plans", "minister", "local", "public", "according", "announced", "monday", "tuesday", "wednesday", "thursday", "friday", "new", "region", "national", "spokesperson", "expected", "support", "council", "agency", "residents", "company", "program", "percent", "million", "increase", "data", "recent", "told", "early", "later", "meeting"]
+SYLLABLES = ["ka", "lo", "ri", "ven", "tor", "mar", "sel", "dun", "bra", "phi", "quo", "zen", "tal", "mir", "gor", "nex", "ul", "ast", "ber", "cos", "dri", "fen", "gal", "hol", "ing", "jas", "kel", "lum", "nor", "oth", "pel", "rus", "sam", "tev"]
 
 
 def _word(rng: random.Random) -> str:
@@ -35,7 +31,7 @@ def generate(n: int, dest: Path, seed: int = 20231001) -> None:
     vocab = [[_word(rng) for _ in range(25)] for _ in range(clusters)]
     tags = sorted({_word(rng) for _ in range(400)})[:200]
     cluster_tags = [rng.sample(tags, 4) for _ in range(clusters)]
-    start = datetime(2022, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2022, 1, 1, tzinfo=UTC)
     span_minutes = max(n * 90, 60 * 24 * 21)
     content = dest / "content"
     content.mkdir(parents=True, exist_ok=True)

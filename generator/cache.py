@@ -16,11 +16,11 @@ import importlib.metadata
 import os
 import pickle
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path, PurePath
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from . import __version__

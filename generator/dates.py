@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timezone, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 
 MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
@@ -13,11 +13,11 @@ MONTHS = {
 }
 _TIME = r"(?:[ T,]+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?)?"
 # "Sept. 27, 2023", "Sep 27 2023", "September 27, 2023 7:30"
-_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME + r"$", re.I)
+_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME + r"$", re.IGNORECASE)
 # "27 September 2023"
-_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})" + _TIME + r"$", re.I)
+_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})" + _TIME + r"$", re.IGNORECASE)
 # "2023/09/27 07:30", "2023-09-27"
-_NUMERIC = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _TIME + r"$", re.I)
+_NUMERIC = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _TIME + r"$", re.IGNORECASE)
 
 
 def parse_date(value: object, tz: tzinfo) -> datetime:
@@ -64,6 +64,3 @@ def _parse_words(text: str) -> datetime:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat()
-
-
-UTC = timezone.utc

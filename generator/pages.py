@@ -5,10 +5,10 @@ Nothing is rendered here. Two pages that would land on the same file are an erro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
-from typing import Callable
 
 from .config import Config
 from .errors import BuildFailed, ContentError

@@ -6,8 +6,8 @@ import hashlib
 import traceback
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from functools import partial
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 

@@ -13,8 +13,7 @@ TITLE_MAX = 100
 
 # Words after which a period does not end a sentence ("Sept. 27", "Mr. Aliyev", "U.S. troops").
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st mt gen col lt sgt capt gov sen rep rev jr sr vs etc inc ltd co corp no "
-    "jan feb mar apr jun jul aug sep sept oct nov dec approx est dept fig vol".split()
+    ["mr", "mrs", "ms", "dr", "prof", "st", "mt", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "rev", "jr", "sr", "vs", "etc", "inc", "ltd", "co", "corp", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "est", "dept", "fig", "vol"]
 )
 
 _SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s|$)""")

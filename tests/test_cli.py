@@ -43,7 +43,7 @@ def test_new_writes_an_article_that_builds(basic_site):
     assert result.stdout.strip() == "content/world/ferry-service-resumes-at-last.md"
     text = (basic_site / result.stdout.strip()).read_text()
     assert text.startswith('---\ntitle: "Ferry service resumes: at last!"\ndate: ')
-    assert re.search(r"^date: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", text, re.M)
+    assert re.search(r"^date: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", text, re.MULTILINE)
     assert 'tags: ["transport", "islands"]' in text and "draft: true" in text
 
     again = run_digest("new", "Ferry service resumes: at last!", "--category", "World",

@@ -25,9 +25,9 @@ from generator.feeds import (
     xml_text,
 )
 from generator.model import Article
-from generator.related import RelatedConfig, find_related
 from generator.pages import plan_pages
 from generator.readers import discover, read_all
+from generator.related import RelatedConfig, find_related
 from generator.site import Site
 from generator.sitemap import SitemapEntry, sitemap_entries, sitemap_files
 from generator.urls import Urls

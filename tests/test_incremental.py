@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_site, run_digest, tree
+
 from generator.build import build
 from generator.config import load_config
 
@@ -142,7 +142,8 @@ def test_a_failed_incremental_build_leaves_output_and_stages_nothing(tmp_path):
 
 def test_in_process_rebuilds_equal_a_clean_build(tmp_path):
     """What a watcher calls: the cache stays in memory between rebuilds."""
-    from generator.build import rebuild as in_process, save_cache
+    from generator.build import rebuild as in_process
+    from generator.build import save_cache
 
     site = site_without_search(tmp_path)
     cfg = load_config(site / "config.yaml")

@@ -1,11 +1,11 @@
 import json
 import re
 
+from conftest import run_digest
 from test_site import CFG, URLS, art
 
 from generator.metadata import news_article_json_ld
 from generator.model import Category
-from conftest import run_digest
 
 
 def test_json_ld_is_valid_json_and_cannot_end_its_script_element():

@@ -1,12 +1,12 @@
+from dataclasses import replace
+
+import pytest
 from test_site import CFG, URLS, art
 
 from generator.errors import BuildFailed
-from generator.related import RelatedConfig, find_related
 from generator.pages import paginate, plan_pages
+from generator.related import RelatedConfig, find_related
 from generator.site import Site
-
-import pytest
-from dataclasses import replace
 
 
 def test_paginate_links_pages_and_keeps_counts():

@@ -5,8 +5,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from conftest import SEED
+
 from generator.config import load_config
 from generator.model import Article
 from generator.readers import discover, is_article_name, read_all, read_source

@@ -1,10 +1,10 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from generator import render
 
 
 def test_dates_are_formatted_without_the_locale():
-    moment = datetime(2023, 9, 27, 7, 5, tzinfo=timezone.utc)
+    moment = datetime(2023, 9, 27, 7, 5, tzinfo=UTC)
     assert render.long_date(moment) == "Wednesday 27 September 2023"
     assert render.short_date(date(2023, 1, 2)) == "2 Jan 2023"
     assert render.clock(moment) == "07:05"

@@ -1,9 +1,9 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from generator.config import Config, CategoryConfig
+from generator.config import CategoryConfig, Config
 from generator.errors import BuildFailed
 from generator.model import Article
 from generator.site import Site
@@ -17,7 +17,7 @@ URLS = Urls.for_config(CFG)
 
 def art(slug, day, hour=0, **kw):
     values = dict(id=slug, title=slug.replace("-", " ").title(), slug=slug,
-                  date=datetime(2023, 9, day, hour, tzinfo=timezone.utc), category="nhk",
+                  date=datetime(2023, 9, day, hour, tzinfo=UTC), category="nhk",
                   category_label="nhk", source_path=f"content/{slug}.md", body_html="")
     values.update(kw)
     return Article(**values)

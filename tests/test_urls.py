@@ -1,11 +1,11 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from generator.model import Article
 from generator.urls import Urls
 
-ARTICLE = Article(id="1", title="T", slug="café-news", date=datetime(2023, 9, 7, tzinfo=timezone.utc),
+ARTICLE = Article(id="1", title="T", slug="café-news", date=datetime(2023, 9, 7, tzinfo=UTC),
                   category="nhk", category_label="nhk", source_path="content/x.md", body_html="")
 
 
