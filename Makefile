@@ -19,11 +19,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 build: $(STAMP)
 	$(BIN)/digest build
 
-# A plain preview server for now; links point at it whatever base_url says.
+# Builds for http://127.0.0.1:$(PORT)/ and serves output/ there; rebuilds on every save and
+# reloads the open pages (README: Previewing). Ctrl-C stops it.
 serve: $(STAMP)
-	$(BIN)/digest build --base-url http://127.0.0.1:$(PORT)/
-	@echo "Serving output/ on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory output
+	$(BIN)/digest serve --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

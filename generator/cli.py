@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     new_cmd.add_argument("--category", metavar="C", help="category id (also its folder)")
     new_cmd.add_argument("--tags", metavar="a,b", default="", help="comma-separated tags")
     new_cmd.set_defaults(handler=_new, output=None, base_url=None, drafts=False)
+    _watch_commands(commands)
     return parser
 
 
@@ -158,6 +159,55 @@ def _new(args: argparse.Namespace, cfg: Config) -> int:
         handle.write("\n".join(lines))
     print(_shown(path))
     return EXIT_OK
+
+
+def _watch_commands(commands: argparse._SubParsersAction) -> None:
+    """`digest watch` and `digest serve` (generator/watch.py, generator/serve.py)."""
+    watch_cmd = commands.add_parser("watch", help="build, then rebuild whenever the sources change")
+    serve_cmd = commands.add_parser(
+        "serve", help="build, serve output/ on 127.0.0.1 and reload pages on change")
+    for command in (watch_cmd, serve_cmd):
+        _common(command)
+        command.add_argument("--output", type=Path, metavar="D",
+                             help="output folder (default: output/ beside the config)")
+        command.add_argument("--drafts", action="store_true", help="include draft articles")
+        command.add_argument("--jobs", "-j", type=_positive, metavar="N", default=default_jobs(),
+                             help=f"worker processes (default: {default_jobs()})")
+    watch_cmd.add_argument("--base-url", metavar="U", help="override base_url from the config")
+    watch_cmd.set_defaults(handler=_watch)
+    serve_cmd.add_argument("--port", type=_port, default=8000, metavar="N",
+                           help="port to listen on (default: 8000; 0 picks a free one)")
+    serve_cmd.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
+                           help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
+    serve_cmd.set_defaults(handler=_serve, base_url=None)
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {value!r}")
+    return int(value)
+
+
+def _watch(args: argparse.Namespace, cfg: Config) -> int:
+    from .watch import watch_site
+
+    return watch_site(cfg, lambda: _config(args), args.config, args.jobs)
+
+
+def _serve(args: argparse.Namespace, cfg: Config) -> int:
+    from .serve import PreviewServer, serve_site
+
+    try:
+        server = PreviewServer(args.bind, args.port, cfg.output_dir)
+    except (OSError, ValueError) as exc:
+        print(f"digest serve: cannot listen on {args.bind} port {args.port}: "
+              f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    # Pages link to this server, as `hugo server` does, whatever base_url says.
+    return serve_site(server, cfg.with_base_url(server.url),
+                      lambda: _config(args).with_base_url(server.url), args.config, args.jobs,
+                      open_browser=args.open)
 
 
 def _yaml_text(value: str) -> str:
