@@ -151,6 +151,7 @@ def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None =
     plan = plan_pages(site, related, cfg, urls)
     clock.lap("plan")
     staging = Staging(cfg.output_dir).open()
+    pages_before = dict(cache.pages)
     try:
         with _executor(jobs, executor_factory) as executor:
             report = render_all(plan, cfg, site, urls, cache, staging, executor)
@@ -178,6 +179,7 @@ def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None =
         written = staging.commit(files | extra.keys(), notes)
     except BaseException:
         staging.discard()
+        cache.pages = pages_before  # what was rendered was not written: the cache must not say so
         raise
     if not keep:
         cache.save()

@@ -3,6 +3,7 @@ output/, and removing only files that an earlier build of ours wrote (listed in 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -54,9 +55,15 @@ class Staging:
         self.root = output_dir.resolve()
         self.folder = self.root / self.FOLDER
         self._checked: dict[str, bool] = {}
+        self._lock: int | None = None
 
     def open(self) -> Staging:
         self.root.mkdir(parents=True, exist_ok=True)
+        # Two builds into one folder (a watcher and a `digest build`) take turns: the second
+        # waits here for the first to commit or discard. The lock is on the folder itself, so
+        # no lock file is left among the site's files.
+        self._lock = os.open(self.root, os.O_RDONLY)
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
         shutil.rmtree(self.folder, ignore_errors=True)  # what a crashed build left behind
         self.folder.mkdir()
         return self
@@ -121,6 +128,9 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)  # closing releases the lock
+            self._lock = None
 
     def _target(self, relative: str) -> Path:
         """output/relative, refusing any path that leads outside output/ (`..`, links)."""
@@ -142,6 +152,7 @@ class Staging:
 
     def __setstate__(self, state: dict[str, Path]) -> None:
         self.root, self.folder, self._checked = state["root"], state["folder"], {}
+        self._lock = None
 
 
 def _outside(root: Path, relative: str) -> BuildFailed:

@@ -157,3 +157,23 @@ def test_in_process_rebuilds_equal_a_clean_build(tmp_path):
     assert not (site / ".digest-cache").exists()  # nothing written until asked
     save_cache(cfg)
     assert "(0 rendered), 0 files written" in rebuild(site)
+
+
+def test_a_build_failing_after_render_forgets_what_it_rendered(tmp_path, monkeypatch):
+    import generator.build as build_module
+
+    site = site_without_search(tmp_path)
+    cfg = load_config(site / "config.yaml")
+    build_module.rebuild(cfg)
+    edit_article(site)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build_module, "feed_files", broken)
+        patch.setattr(build_module.Cache, "reuse", lambda self, name, key, make: make())
+        with pytest.raises(RuntimeError):
+            build_module.rebuild(cfg)
+    build_module.rebuild(cfg)
+    assert tree(site / "output") == clean_build_of(site, tmp_path)

@@ -60,3 +60,30 @@ def test_output_folder_checks(tmp_path):
     with pytest.raises(BuildFailed, match="root or the home"):
         check_output_dir(Path("/"), [content])
     check_output_dir(tmp_path / "output", [content])
+
+
+def test_two_builds_into_one_folder_take_turns(tmp_path):
+    import threading
+    import time
+
+    from generator.output import Staging
+
+    out = tmp_path / "out"
+    first = Staging(out).open()
+    first.put("a.html", b"first")
+    entered = threading.Event()
+
+    def second_build():
+        second = Staging(out).open()  # waits for the first to finish
+        entered.set()
+        second.put("b.html", b"second")
+        second.commit({"a.html", "b.html"})
+
+    thread = threading.Thread(target=second_build)
+    thread.start()
+    time.sleep(0.2)
+    assert not entered.is_set()
+    first.commit({"a.html"})
+    thread.join(5)
+    assert entered.is_set()
+    assert (out / "a.html").read_bytes() == b"first" and (out / "b.html").read_bytes() == b"second"
