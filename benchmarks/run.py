@@ -291,7 +291,7 @@ if rebuild is None:
     print(json.dumps({"note": "n/a (not built yet)"}))
     sys.exit(0)
 cfg = load_config(Path("config.yaml"))
-gb.build(cfg)  # the site is loaded, as it is in the watcher after its first build
+rebuild(cfg, [])  # the site is loaded, as it is in the watcher after its first build
 article, repeat = Path(sys.argv[1]), int(sys.argv[2])
 original = article.read_bytes()
 times, written = [], []
