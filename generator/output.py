@@ -92,11 +92,20 @@ class Staging:
     def commit(self, files: set[str], notes: dict[str, str] | None = None) -> WriteReport:
         """Move staged files into place; remove our files that `files` no longer lists."""
         written = 0
-        for folder, _, names in os.walk(self.folder):
+        for folder, subfolders, names in os.walk(self.folder):
+            inner = os.path.relpath(folder, self.folder).replace(os.sep, "/")
+            prefix = "" if inner == "." else inner + "/"
+            for name in list(subfolders):
+                # A folder output/ does not have yet moves in one piece: on a first build,
+                # a handful of renames instead of one per page.
+                target = self._target(prefix + name + "/x").parent
+                if not os.path.lexists(target):
+                    written += sum(len(files) for _, _, files in os.walk(Path(folder, name)))
+                    os.replace(Path(folder, name), target)
+                    subfolders.remove(name)
             for name in names:
                 staged = Path(folder, name)
-                relative = staged.relative_to(self.folder).as_posix()
-                target = self._target(relative)
+                target = self._target(prefix + name)
                 try:
                     os.replace(staged, target)
                 except FileNotFoundError:
