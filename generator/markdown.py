@@ -8,6 +8,13 @@ from dataclasses import dataclass
 import markdown as python_markdown
 import nh3
 
+try:  # the `fast` extra. Imported here, not on first use: a worker forked from the threaded
+    # watch/serve process must not need the import lock that another thread may hold.
+    import cmarkgfm
+    from cmarkgfm.cmark import Options
+except ImportError:  # pragma: no cover - checked by engine_available
+    cmarkgfm = None
+
 SUMMARY_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.MULTILINE | re.IGNORECASE)
 
 EXTENSIONS = ["extra", "sane_lists"]
@@ -46,9 +53,6 @@ _ALIGN = re.compile(r'<(th|td) align="(left|right|center)">')
 def _to_html(text: str, engine: str) -> str:
     global _python_markdown
     if engine == "commonmark":
-        import cmarkgfm
-        from cmarkgfm.cmark import Options
-
         html = cmarkgfm.github_flavored_markdown_to_html(
             text, options=Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES)
         return _ALIGN.sub(r'<\1 style="text-align:\2">', html)
@@ -74,9 +78,7 @@ def _convert(text: str, engine: str) -> str:
 
 def engine_available(engine: str) -> bool:
     if engine == "commonmark":
-        import importlib.util
-
-        return importlib.util.find_spec("cmarkgfm") is not None
+        return cmarkgfm is not None
     return engine in ENGINES
 
 
