@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import date, datetime, time, tzinfo
 
 MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
@@ -60,7 +60,3 @@ def _parse_words(text: str) -> datetime:
         except ValueError:
             break
     raise ValueError(f'cannot read "{text}" as a date')
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()

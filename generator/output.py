@@ -169,19 +169,6 @@ def _outside(root: Path, relative: str) -> BuildFailed:
                                      f"refusing to write outside the output folder {root}")])
 
 
-def write_site(files: dict[str, bytes], output_dir: Path, notes: dict[str, str] | None = None
-               ) -> WriteReport:
-    """Make output/ hold exactly `files` plus whatever we did not write ourselves."""
-    staging = Staging(output_dir).open()
-    try:
-        for relative, data in files.items():
-            staging.put(relative, data)
-    except BaseException:
-        staging.discard()
-        raise
-    return staging.commit(set(files), notes)
-
-
 def _atomic_write(target: Path, data: bytes) -> None:
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".digest-", suffix=".tmp")
     try:

@@ -4,7 +4,19 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BuildFailed
-from generator.output import MANIFEST, check_output_dir, write_site
+from generator.output import MANIFEST, Staging, check_output_dir
+
+
+def write_site(files: dict[str, bytes], out: Path):
+    """What a build does with its files: stage each, then commit them all."""
+    staging = Staging(out).open()
+    try:
+        for relative, data in files.items():
+            staging.put(relative, data)
+    except BaseException:
+        staging.discard()
+        raise
+    return staging.commit(set(files))
 
 
 def test_writes_only_changed_bytes_and_removes_only_its_own_files(tmp_path):

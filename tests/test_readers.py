@@ -9,7 +9,7 @@ from conftest import SEED
 
 from generator.config import load_config
 from generator.model import Article
-from generator.readers import discover, is_article_name, read_all, read_source
+from generator.readers import discover, is_article_name, read_all
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -30,7 +30,8 @@ def read(site: Path, relative: str, body: str | bytes):
         path.write_text(body, encoding="utf-8")
     cfg = load_config(site / "config.yaml")
     [source] = [s for s in discover(cfg.content_dir, cfg.root) if s.path == path]
-    return read_source(source, cfg)
+    articles, errors = read_all([source], cfg)
+    return articles[0] if articles else errors
 
 
 def test_seed_export_field_by_field(site):

@@ -60,15 +60,6 @@ def discover(content_dir: Path, root: Path) -> list[Source]:
     return sources
 
 
-def read_source(source: Source, cfg: Config) -> Article | list[ContentError]:
-    """One file to one Article, or the list of everything wrong with it."""
-    try:
-        raw = source.path.read_bytes()
-    except OSError as exc:
-        return [ContentError(source.shown, None, f"cannot read: {exc.strerror or exc}")]
-    return parse_source(source, raw, cfg)
-
-
 def parse_source(source: Source, raw: bytes, cfg: Config) -> Article | list[ContentError]:
     try:
         text = raw.decode("utf-8-sig")
