@@ -6,28 +6,27 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import search
-from .cache import Cache, fingerprint
+from .cache import CACHE_FOLDER, Cache, fingerprint
 from .config import Config
-from .errors import BuildFailed
+from .errors import BuildFailed, ContentError, ContentWarning, internal_error, unique_sorted
 from .feeds import feed_files
 from .model import Page
-from .output import Staging, check_output_dir, read_manifest
-from .pages import plan_pages
+from .output import Staging, output_dir_errors, read_manifest
+from .pages import path_errors, plan_pages, reserved_paths
 from .readers import discover, read_all
 from .related import Related, find_related
 from .render import render_all
-from .site import Site
+from .site import Site, duplicate_errors
 from .sitemap import sitemap_entries, sitemap_files
 from .urls import Urls
 
-CACHE_FOLDER = ".digest-cache"
 ExecutorFactory = Callable[[int], Executor]
 
 
@@ -40,7 +39,7 @@ class BuildReport:
     unchanged: int
     removed: int
     timings: dict[str, float] = field(default_factory=dict, hash=False)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[ContentWarning, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -48,14 +47,19 @@ class BuildReport:
 
 
 class _Stopwatch:
+    STAGES = ("read", "index", "related", "plan", "render", "search", "write")
+
     def __init__(self) -> None:
         self.timings: dict[str, float] = {}
         self._last = time.perf_counter()
+        self.stage = self.STAGES[0]  # the stage running now, for an internal error's message
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.timings[stage] = now - self._last
         self._last = now
+        following = self.STAGES.index(stage) + 1
+        self.stage = self.STAGES[min(following, len(self.STAGES) - 1)]
 
 
 def default_jobs() -> int:
@@ -122,8 +126,22 @@ def save_cache(cfg: Config) -> None:
 
 def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None = None,
           use_cache: bool = True, keep: bool = False) -> BuildReport:
+    """The whole pipeline; every error of the run is raised together, in one BuildFailed, and
+    no exception escapes as anything else."""
     clock = _Stopwatch()
-    check_output_dir(cfg.output_dir, [cfg.content_dir, cfg.templates_dir, cfg.root / "config.yaml"])
+    try:
+        return _build(cfg, jobs, executor_factory, use_cache, keep, clock)
+    except BuildFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug of ours, reported as an error with its stage
+        raise BuildFailed([internal_error(f"({clock.stage})", exc)]) from exc
+
+
+def _build(cfg: Config, jobs: int, executor_factory: ExecutorFactory | None, use_cache: bool,
+           keep: bool, clock: _Stopwatch) -> BuildReport:
+    unsafe = output_dir_errors(cfg.output_dir, cfg.root,
+                               [cfg.content_dir, cfg.templates_dir, cfg.root / "config.yaml"],
+                               cfg.force)
     if cfg.search:
         search.check_available()
     folder = cfg.root / CACHE_FOLDER
@@ -135,20 +153,31 @@ def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None =
     urls = Urls.for_config(cfg)
     sources = discover(cfg.content_dir, cfg.root)
     with _executor(jobs, executor_factory) as executor:
-        articles, errors = read_all(sources, cfg, cache, executor)
+        read = read_all(sources, cfg, cache, executor)
+    warnings = tuple(unique_sorted(read.warnings + cache.warnings()))
+    clock.lap("read")
+    site = Site.from_articles(read.articles, cfg, urls, check=False)
+    errors = unsafe + read.errors + duplicate_errors(site.articles, urls)
+    if errors:
+        # Pages that would collide are reported with the rest, from a plan without related
+        # reading (it changes no path).
+        plan = plan_pages(site, Related({}, (), {}), cfg, urls, check=False)
+        errors += path_errors(plan, urls, reserved_paths(site, urls, cfg))
+    if cfg.strict:
+        errors += [w.as_error() for w in warnings]
     if errors:
         if not keep:
             cache.save()  # what did parse is worth keeping for the run that follows the fix
-        raise BuildFailed(errors)
-    clock.lap("read")
-    site = Site.from_articles(articles, cfg, urls)
+        raise BuildFailed(errors, warnings)
     clock.lap("index")
     related = cache.reuse("related", fingerprint(cfg.related, site.articles),
                           # Pages show no reasons; `digest related` (load_site) does.
                           lambda: find_related(site.articles, cfg.related, cache.terms,
                                                reasons=False))
     clock.lap("related")
-    plan = plan_pages(site, related, cfg, urls)
+    plan = plan_pages(site, related, cfg, urls, check=False)
+    if errors := path_errors(plan, urls, reserved_paths(site, urls, cfg)):
+        raise BuildFailed(errors, warnings)
     clock.lap("plan")
     staging = Staging(cfg.output_dir).open()
     pages_before = dict(cache.pages)
@@ -174,6 +203,8 @@ def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None =
             notes["search"], bundle = search_bundle(plan, cache, staging, urls)
             extra.update(bundle)
             clock.lap("search")
+        if errors := tree_errors(files, extra.keys()):
+            raise BuildFailed(errors, warnings)
         for path, data in extra.items():
             staging.put(path, data)
         written = staging.commit(files | extra.keys(), notes)
@@ -185,18 +216,33 @@ def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None =
         cache.save()
     clock.lap("write")
     return BuildReport(len(site.articles), len(plan), report.rendered, written.written,
-                       written.unchanged, written.removed, clock.timings,
-                       tuple(w for w in [cache.warning] if w))
+                       written.unchanged, written.removed, clock.timings, warnings)
+
+
+def tree_errors(pages: set[str], others: Iterable[str]) -> list[ContentError]:
+    """A file where another needs a folder (a theme's static file against a page): the last
+    check before anything moves into output/."""
+    paths = pages | set(others)
+    errors = []
+    for path in sorted(paths):
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            if folder in paths:
+                errors.append(ContentError(path, None, f"needs a folder where the file {folder} "
+                                                       "is written; rename one of them"))
+                break
+    return errors
 
 
 def load_site(cfg: Config) -> tuple[Site, Related]:
     """The site and its related reading, as a build sees them, without rendering anything."""
     urls = Urls.for_config(cfg)
     cache = Cache.load(cfg.root / CACHE_FOLDER)
-    articles, errors = read_all(discover(cfg.content_dir, cfg.root), cfg, cache)
-    if errors:
-        raise BuildFailed(errors)
-    site = Site.from_articles(articles, cfg, urls)
+    read = read_all(discover(cfg.content_dir, cfg.root), cfg, cache)
+    if read.errors:
+        raise BuildFailed(read.errors, tuple(read.warnings))
+    site = Site.from_articles(read.articles, cfg, urls)
     return site, find_related(site.articles, cfg.related)
 
 

@@ -24,12 +24,13 @@ from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 from . import __version__
-from .errors import ContentError
+from .errors import ContentWarning
 from .model import Article
 
 T = TypeVar("T")
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 FILE = f"cache-v{CACHE_VERSION}.pickle"
+CACHE_FOLDER = ".digest-cache"
 # Libraries whose output ends up in an Article; a new version of any of them invalidates it.
 _SHAPING = ("markdown", "nh3", "PyYAML", "cmarkgfm")
 
@@ -47,7 +48,7 @@ def library_versions() -> str:
 @dataclass(slots=True)
 class Cache:
     folder: Path | None  # None: a cache that is never saved (tests, --no-cache)
-    articles: dict[str, tuple[str, Article | list[ContentError]]] = field(default_factory=dict)
+    articles: dict[str, tuple[str, Any]] = field(default_factory=dict)  # source -> (digest, Parsed)
     pages: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (fingerprint, size)
     stamps: dict[str, Any] = field(default_factory=dict)  # source -> ((mtime_ns, size), settings)
     terms: dict[str, Any] = field(default_factory=dict)  # article fingerprint -> term counts
@@ -70,7 +71,8 @@ class Cache:
         except FileNotFoundError:
             return cls(folder)
         except Exception as exc:  # a cache is an optimisation: a broken one is dropped, loudly
-            return cls(folder, warning=f"ignored the build cache {path}: {type(exc).__name__}")
+            return cls(folder, warning=f"the build cache could not be read ({type(exc).__name__}); "
+                                          "building without it")
 
     def save(self) -> None:
         if self.folder is None or not (self.dirty or not (self.folder / FILE).exists()):
@@ -78,7 +80,7 @@ class Cache:
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "CACHEDIR.TAG").write_text(
             "Signature: 8a477f597d28d172789f06886806bc55\n# Digest's build cache; safe to delete.\n")
-        live = {a.fingerprint for _, a in self.articles.values() if isinstance(a, Article)}
+        live = {p.article.fingerprint for _, p in self.articles.values() if p.article is not None}
         self.terms = {k: v for k, v in self.terms.items() if k.split(":", 1)[0] in live}
         data = {"version": CACHE_VERSION, "digest": __version__, "articles": self.articles,
                 "pages": self.pages, "stamps": self.stamps, "terms": self.terms,
@@ -93,6 +95,10 @@ class Cache:
             Path(temp).unlink(missing_ok=True)
             raise
 
+
+    def warnings(self) -> list[ContentWarning]:
+        where = str(self.folder) if self.folder else CACHE_FOLDER
+        return [ContentWarning(where, None, self.warning)] if self.warning else []
 
     def reuse(self, name: str, key: str, make: Callable[[], T]) -> T:
         """`make()`'s result, or the one kept under `name` when `key` is the same as then."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import __version__
 from .build import build, default_jobs, load_site
 from .config import Config, load_config
-from .errors import BuildFailed, ConfigError
+from .errors import BuildFailed, ConfigError, internal_error
 from .related import explain
 from .text import slugify
 from .urls import Urls
@@ -22,16 +22,23 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if unknown:  # the command's own usage, not the top-level one
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         cfg = _config(args)
+        return args.handler(args, cfg)
     except ConfigError as exc:
         _print_errors(exc)
         return EXIT_USAGE if exc.usage else EXIT_CONTENT
-    return args.handler(args, cfg)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - never a traceback; say what broke, and where to tell
+        print(f"error: {internal_error('digest ' + args.command, exc)}", file=sys.stderr)
+        return EXIT_CONTENT
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
                                 f"(default: the machine's cores, {default_jobs()} here)")
     build_cmd.add_argument("--no-cache", action="store_true",
                            help="neither read nor write .digest-cache/ (a cold build)")
+    _safety(build_cmd)
     build_cmd.set_defaults(handler=_build)
 
     related_cmd = commands.add_parser(
@@ -58,19 +66,29 @@ def _parser() -> argparse.ArgumentParser:
     related_cmd.add_argument("article", metavar="PATH_OR_SLUG",
                              help="the article's file, slug, id or URL path")
     related_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
-    related_cmd.set_defaults(handler=_related, output=None, base_url=None)
+    related_cmd.set_defaults(handler=_related, output=None, base_url=None, strict=False,
+                             force=False)
 
     new_cmd = commands.add_parser("new", help="write a new Markdown article into content/")
     _common(new_cmd)
     new_cmd.add_argument("title", help="the article's title")
     new_cmd.add_argument("--category", metavar="C", help="category id (also its folder)")
     new_cmd.add_argument("--tags", metavar="a,b", default="", help="comma-separated tags")
-    new_cmd.set_defaults(handler=_new, output=None, base_url=None, drafts=False)
+    new_cmd.set_defaults(handler=_new, output=None, base_url=None, drafts=False, strict=False,
+                         force=False)
     _watch_commands(commands)
     return parser
 
 
+def _safety(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--strict", action="store_true",
+                         help="treat every warning as an error (for CI)")
+    command.add_argument("--force", action="store_true",
+                         help="write into an output folder that holds files Digest did not write")
+
+
 def _common(command: argparse.ArgumentParser) -> None:
+    command.set_defaults(command_parser=command)
     command.add_argument("--config", type=Path, default=Path("config.yaml"), metavar="F",
                          help="site settings file (default: config.yaml)")
     command.add_argument("--content", type=Path, metavar="D",
@@ -81,8 +99,8 @@ def _config(args: argparse.Namespace) -> Config:
     cfg = load_config(args.config, args.content, args.output)
     if args.base_url:
         cfg = cfg.with_base_url(args.base_url)
-    if args.drafts:
-        cfg = replace(cfg, drafts=True)
+    if args.drafts or args.strict or args.force:
+        cfg = replace(cfg, drafts=args.drafts, strict=args.strict, force=args.force)
     return cfg
 
 
@@ -100,16 +118,28 @@ def _build(args: argparse.Namespace, cfg: Config) -> int:
     try:
         report = build(cfg, jobs=args.jobs, use_cache=not args.no_cache)
     except BuildFailed as exc:
+        _print_warnings(exc.warnings)
         _print_errors(exc)
-        print(f"Build failed: {len(exc.errors)} error(s); {_shown(cfg.output_dir)} was not changed.",
-              file=sys.stderr)
+        print(f"Build failed: {plural(len(exc.errors), 'error')}"
+              + (f", {plural(len(exc.warnings), 'warning')}" if exc.warnings else "")
+              + f"; {_shown(cfg.output_dir)} was not changed.", file=sys.stderr)
         return EXIT_CONTENT
-    for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"Built {report.articles} articles into {_shown(cfg.output_dir)}: "
-          f"{report.pages} pages ({report.rendered} rendered), {report.written} files written, "
-          f"{report.unchanged} unchanged, {report.removed} removed in {report.seconds:.2f} s")
+    _print_warnings(report.warnings)
+    print(f"Built {plural(report.articles, 'article')} into {_shown(cfg.output_dir)}: "
+          f"{plural(report.pages, 'page')} ({report.rendered} rendered), "
+          f"{plural(report.written, 'file')} written, {report.unchanged} unchanged, "
+          f"{report.removed} removed, {plural(len(report.warnings), 'warning')} "
+          f"in {report.seconds:.2f} s")
     return EXIT_OK
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _print_warnings(warnings: tuple) -> None:
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _related(args: argparse.Namespace, cfg: Config) -> int:
@@ -173,6 +203,7 @@ def _watch_commands(commands: argparse._SubParsersAction) -> None:
         command.add_argument("--drafts", action="store_true", help="include draft articles")
         command.add_argument("--jobs", "-j", type=_positive, metavar="N", default=default_jobs(),
                              help=f"worker processes (default: {default_jobs()})")
+        _safety(command)
     watch_cmd.add_argument("--base-url", metavar="U", help="override base_url from the config")
     watch_cmd.set_defaults(handler=_watch)
     serve_cmd.add_argument("--port", type=_port, default=8000, metavar="N",

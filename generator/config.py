@@ -20,6 +20,9 @@ YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category", "id")
 DEFAULT_ARTICLE_PERMALINK = "/{year}/{month}/{day}/{slug}/"
+DEFAULT_MAX_FILE_SIZE = 10 * 1024 * 1024
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 1024, "k": 1024, "mb": 1024 ** 2, "m": 1024 ** 2,
+               "gb": 1024 ** 3, "g": 1024 ** 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,10 @@ class Config:
     markdown_engine: str = "python-markdown"
     feeds: FeedsConfig = FeedsConfig()
     related: RelatedConfig = RelatedConfig()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     drafts: bool = False
+    strict: bool = False  # warnings are errors (`--strict`)
+    force: bool = False  # write into a non-empty folder that no Digest build wrote (`--force`)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -85,6 +91,9 @@ KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
                        "(cmark-gfm, much faster; pip install 'digest[fast]')."),
     "related": (dict, "Related reading and stories across sources: see the table of related.* keys."),
     "search": (bool, "Build the full-text search index (Pagefind) and the /search/ page."),
+    "max_file_size": ((int, str), "A content file larger than this is skipped with a warning, "
+                                  "before it is read: bytes, or a size such as `10 MB` "
+                                  "(default 10 MB)."),
 }
 CATEGORY_KEYS = {"name": str, "description": str, "url": str}
 
@@ -110,6 +119,8 @@ def load_config(
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([ContentError(where, line, f"invalid YAML: {problem}")]) from None
+    except (ValueError, TypeError, RecursionError) as exc:  # a YAML constructor's own refusal
+        raise ConfigError([ContentError(where, None, f"invalid YAML: {exc}")]) from None
     data = data if data is not None else {}
     lines = _key_lines(node)
     errors: list[ContentError] = []
@@ -143,6 +154,14 @@ def load_config(
             err(("timezone",), f"timezone: unknown time zone {values['timezone']!r}")
     if "per_page" in values and values["per_page"] < 1:
         err(("per_page",), "per_page: must be at least 1")
+    if "max_file_size" in values:
+        size = parse_size(values["max_file_size"])
+        if size is None:
+            err(("max_file_size",), "max_file_size: expected a size such as 10 MB or 500 kB, "
+                                    f"got {values['max_file_size']!r}")
+            del values["max_file_size"]
+        else:
+            values["max_file_size"] = size
     if "default_category" in values:
         values["default_category"] = slugify(values["default_category"]) or "general"
 
@@ -209,6 +228,17 @@ def load_config(
         related=related,
         **values,
     )
+
+
+def parse_size(value: int | str) -> int | None:
+    """Bytes from 1048576, "1 MB", "500kB" (binary units, as file managers count); None if not."""
+    if isinstance(value, int):
+        return value if value > 0 else None
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", value)
+    if not match or match[2].lower() not in _SIZE_UNITS:
+        return None
+    size = int(float(match[1]) * _SIZE_UNITS[match[2].lower()])
+    return size if size > 0 else None
 
 
 def _key_lines(node: yaml.Node | None, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:

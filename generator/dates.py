@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 
 MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
@@ -23,17 +23,33 @@ _NUMERIC = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _TIME + r"$", re
 def parse_date(value: object, tz: tzinfo) -> datetime:
     """A timezone-aware datetime; times without an offset are in `tz`. Raises ValueError."""
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
+        return _checked(value if value.tzinfo else value.replace(tzinfo=tz), str(value))
     if isinstance(value, date):
-        return datetime.combine(value, time(), tz)
+        return _checked(datetime.combine(value, time(), tz), str(value))
     if not isinstance(value, str):
         raise ValueError(f"cannot read {value!r} as a date")
     text = " ".join(value.strip().split())
+    if len(text) > DATE_MAX:
+        raise ValueError(f'cannot read "{text[:DATE_MAX]}…" as a date')
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         parsed = _parse_words(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    return _checked(parsed if parsed.tzinfo else parsed.replace(tzinfo=tz), text)
+
+
+DATE_MAX = 80  # characters: no date is longer, and a long text is not worth a regex's time
+
+
+def _checked(moment: datetime, text: str) -> datetime:
+    """A date that every time zone can show: years 2 to 9998 (the ends overflow on conversion)."""
+    if not 1 < moment.year < 9999:
+        raise ValueError(f'"{text}" is outside the years 2 to 9998')
+    try:
+        moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(f'"{text}" is outside the dates Digest can show') from None
+    return moment
 
 
 def _parse_words(text: str) -> datetime:

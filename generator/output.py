@@ -23,20 +23,40 @@ class WriteReport:
     removed: int
 
 
-def check_output_dir(output_dir: Path, protected: list[Path]) -> None:
-    """Refuse an output folder that holds, or sits inside, something the build reads."""
+def output_dir_errors(output_dir: Path, root: Path, sources: list[Path],
+                      force: bool = False) -> list[ContentError]:
+    """Refuse, before anything is written, an output folder that a build could harm: a root or
+    the home folder; the project root; one that holds or sits inside a folder the build reads
+    (`sources`: content, templates, the config file); and, unless `force`, an existing folder
+    with files in it that no Digest build wrote (it has no manifest)."""
     out = output_dir.resolve()
     problems = []
     if out == Path(out.anchor) or out == Path.home().resolve():
         problems.append(f"output folder {out} is a filesystem root or the home folder")
-    for path in protected:
+    if out == root.resolve():
+        problems.append(f"output folder {out} is the project folder")
+    for path in sources:
         path = path.resolve()
         if out == path or out in path.parents:
             problems.append(f"output folder {out} contains {path}, which the build reads")
-        elif path.is_dir() and path in out.parents:
+        elif path in out.parents:
             problems.append(f"output folder {out} is inside {path}, which the build reads")
-    if problems:
-        raise BuildFailed([ContentError("--output", None, p) for p in problems])
+    if not problems and not force and _foreign(out):
+        problems.append(f"output folder {out} already holds files that Digest did not write "
+                        f"(it has no {MANIFEST}); choose another folder, empty it, or pass "
+                        "--force to write into it (Digest never deletes files it did not write)")
+    return [ContentError("--output", None, p) for p in problems]
+
+
+def _foreign(out: Path) -> bool:
+    """A folder with entries but no manifest: someone else's files."""
+    try:
+        names = set(os.listdir(out))
+    except FileNotFoundError:
+        return False
+    except NotADirectoryError:
+        return True
+    return MANIFEST not in names and bool(names - {Staging.FOLDER})
 
 
 class Staging:
@@ -90,7 +110,16 @@ class Staging:
         return staged.read_bytes() if staged.is_file() else self._target(relative).read_bytes()
 
     def commit(self, files: set[str], notes: dict[str, str] | None = None) -> WriteReport:
-        """Move staged files into place; remove our files that `files` no longer lists."""
+        """Move staged files into place; remove our files that `files` no longer lists.
+
+        Each move is a rename within one file system, so a reader of output/ (a browser, the
+        preview server, rsync) sees every file whole, old or new. Before the first move, the
+        manifest already claims the new files: a build killed midway leaves nothing that the
+        next build would take for someone else's.
+        """
+        previous = read_manifest(self.root)
+        if files - previous.files:
+            self._write_manifest(previous.files | files, previous.notes)
         written = 0
         for folder, subfolders, names in os.walk(self.folder):
             inner = os.path.relpath(folder, self.folder).replace(os.sep, "/")
@@ -112,9 +141,8 @@ class Staging:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(staged, target)
                 written += 1
-        previous = read_manifest(self.root).files
         removed = 0
-        for relative in sorted(previous - files, reverse=True):
+        for relative in sorted(previous.files - files, reverse=True):
             try:
                 target = self._target(relative)
             except BuildFailed:
@@ -123,8 +151,12 @@ class Staging:
                 target.unlink()
                 removed += 1
                 _prune_empty(target.parent, self.root)
-        manifest = {"version": 1, "notes": dict(sorted((notes or {}).items())),
-                    "files": sorted(files)}
+        self._write_manifest(files, notes or {})
+        self.discard()
+        return WriteReport(written, len(files) - written, removed)
+
+    def _write_manifest(self, files: set[str], notes: dict[str, str]) -> None:
+        manifest = {"version": 1, "notes": dict(sorted(notes.items())), "files": sorted(files)}
         data = json.dumps(manifest, indent=0).encode("utf-8")
         try:
             same = (self.root / MANIFEST).read_bytes() == data
@@ -132,8 +164,6 @@ class Staging:
             same = False
         if not same:
             _atomic_write(self.root / MANIFEST, data)
-        self.discard()
-        return WriteReport(written, len(files) - written, removed)
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -68,7 +68,10 @@ def paginate(items: tuple[Article, ...], per_page: int,
     ]
 
 
-def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls) -> list[Page]:
+def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
+               check: bool = True) -> list[Page]:
+    """Every page of the site. Paths that collide are errors, raised here unless `check` is
+    off (the build then collects them with every other error: `path_errors`)."""
     pages: list[Page] = []
     per_page = cfg.per_page
 
@@ -147,7 +150,8 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls) -> list[Pa
     if cfg.search:
         pages.append(Page(urls.search(), "search.html", {"kind": "search"}))
     pages.append(Page(urls.file("404.html"), "404.html", {"kind": "404"}))
-    _check_paths(pages, urls)
+    if check and (errors := path_errors(pages, urls, reserved_paths(site, urls, cfg))):
+        raise BuildFailed(errors)
     return pages
 
 
@@ -175,18 +179,46 @@ def _archive_years(months: list[tuple[int, int, int]], urls: Urls) -> list[dict]
     return years
 
 
-def _check_paths(pages: list[Page], urls: Urls) -> None:
-    """An article whose permalink lands on a list page's file would silently replace it."""
+def reserved_paths(site: Site, urls: Urls, cfg: Config) -> dict[str, str]:
+    """The files and folders (ending in "/") the build writes besides pages: no page may take
+    their place, or put a folder where they are a file."""
+    feeds = [urls.feed(), urls.rss(), urls.json_feed(), urls.sitemap(), urls.file("robots.txt")]
+    feeds += [urls.category_feed(c.id) for c in site.categories]
+    feeds += [urls.tag_feed(t.slug) for t in site.tags]
+    reserved = {urls.output_path(href): "a feed, sitemap or robots.txt" for href in feeds}
+    reserved["static/"] = "the theme's static files"
+    if cfg.search:
+        reserved["pagefind/"] = "the search index"
+    return reserved
+
+
+def path_errors(pages: list[Page], urls: Urls, reserved: dict[str, str]) -> list[ContentError]:
+    """Pages that would overwrite each other or a generated file, or land outside output/."""
     owners: dict[str, Page] = {}
     errors = []
+
+    def blame(page: Page, message: str, other: Page | None = None) -> None:
+        culprit = page.context.get("source") or (other and other.context.get("source"))
+        errors.append(ContentError(culprit or "config.yaml", None, message))
+
+    paths = {urls.output_path(page.url) for page in pages}
     for page in pages:
         path = urls.output_path(page.url)
+        parts = path.split("/")
+        if ".." in parts or "." in parts or path.startswith("/") or parts[0].startswith(".digest"):
+            blame(page, f"{page.url} would be written outside the site; change its slug, id "
+                        "or the permalink pattern")
+            continue
         first = owners.setdefault(path, page)
         if first is not page:
-            culprit = page.context.get("source") or first.context.get("source") or "config.yaml"
-            errors.append(ContentError(culprit, None,
-                          f"{page.url} would be written twice ({first.template} and "
-                          f"{page.template}); change the slug or the permalink pattern"))
-    if errors:
-        raise BuildFailed(errors)
-
+            blame(page, f"{page.url} would be written twice ({first.template} and "
+                        f"{page.template}); change the slug or the permalink pattern", first)
+            continue
+        folders = ["/".join(parts[:i]) for i in range(1, len(parts))]
+        taken = [reserved[f] for f in [path, *folders, *(f + "/" for f in folders)]
+                 if f in reserved]
+        taken += [f"the page {f}" for f in folders if f in paths]
+        if taken:
+            blame(page, f"{page.url} is where Digest writes {taken[0]}; change the slug or the "
+                        "permalink pattern")
+    return errors

@@ -201,8 +201,14 @@ def _render_chunk(indices: list[int]) -> tuple[list[tuple[int, bool, int]], list
             errors.append(ContentError(path, line, f"while rendering {page.url}: "
                                                    f"{type(exc).__name__}: {exc}"))
             continue
-        data = html.encode("utf-8")
-        done.append((index, job.staging.put(urls.output_path(page.url), data), len(data)))
+        data = html.encode("utf-8", "replace")  # a lone surrogate never stops a build
+        path = urls.output_path(page.url)
+        try:
+            done.append((index, job.staging.put(path, data), len(data)))
+        except OSError as exc:
+            errors.append(ContentError(path, None, f"cannot write: {exc.strerror or exc}"))
+        except BuildFailed as exc:
+            errors.extend(exc.errors)
     return done, errors
 
 

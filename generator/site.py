@@ -26,13 +26,16 @@ class Site:
     category_index: dict[str, Category] = field(hash=False)
 
     @classmethod
-    def from_articles(cls, articles: list[Article], cfg: Config, urls: Urls) -> Site:
-        """Index the articles; duplicate ids or URLs are errors naming both files."""
+    def from_articles(cls, articles: list[Article], cfg: Config, urls: Urls,
+                      check: bool = True) -> Site:
+        """Index the articles; duplicate ids or URLs are errors naming both files (raised here
+        unless `check` is off: the build collects them with every other error instead)."""
         if not cfg.drafts:
             articles = [a for a in articles if not a.draft]
         ordered = sorted(articles, key=lambda a: (a.slug, a.id, a.source_path))
         ordered.sort(key=lambda a: a.date, reverse=True)  # stable: the tie order above stays
-        _check_unique(ordered, urls)
+        if check and (errors := duplicate_errors(ordered, urls)):
+            raise BuildFailed(errors)
 
         by_category: dict[str, list[Article]] = defaultdict(list)
         by_tag: dict[str, list[Article]] = defaultdict(list)
@@ -95,7 +98,9 @@ def _most_common(counter: Counter[str]) -> str:
     return min(counter, key=lambda name: (-counter[name], name))
 
 
-def _check_unique(articles: list[Article], urls: Urls) -> None:
+def duplicate_errors(articles: tuple[Article, ...] | list[Article], urls: Urls
+                     ) -> list[ContentError]:
+    """Two articles with one id, or one URL: an error naming both files."""
     errors = []
     by_id: dict[str, Article] = {}
     by_url: dict[str, Article] = {}
@@ -109,5 +114,4 @@ def _check_unique(articles: list[Article], urls: Urls) -> None:
         if first is not article:
             errors.append(ContentError(article.source_path, None,
                           f"URL {url} is also the URL of {first.source_path} (give one a `slug`)"))
-    if errors:
-        raise BuildFailed(errors)
+    return errors

@@ -24,6 +24,10 @@ _BLOCK_TAG = re.compile(
 )
 _ANY_TAG = re.compile(r"<[^>]*>")
 _JEKYLL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+# C0 controls but tab and newline, DEL, C1 controls, lone surrogates and the two noncharacters
+# U+FFFE/U+FFFF: never text in an article, invalid in XML, and a way to smuggle markup past a
+# reader's eye. Removed wherever text enters Digest.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -32,7 +36,21 @@ def slugify(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     folded = "".join(c for c in decomposed if not unicodedata.combining(c))
     slug = re.sub(r"[^\w]+", "-", folded.lower().replace("_", "-").replace("'", "").replace("’", ""))
-    return slug.strip("-")
+    return _bounded(slug.strip("-"))
+
+
+SLUG_MAX = 100  # characters; and at most 200 bytes in UTF-8, under any file system's 255
+
+
+def _bounded(slug: str) -> str:
+    """A slug short enough to be a file name: cut at a hyphen when one is near the limit."""
+    if len(slug) <= SLUG_MAX and len(slug.encode()) <= 200:
+        return slug
+    cut = slug[:SLUG_MAX]
+    while len(cut.encode()) > 200:
+        cut = cut[:-1]
+    head = cut.rsplit("-", 1)[0] if "-" in cut[SLUG_MAX // 2:] else cut
+    return head.strip("-")
 
 
 def split_jekyll_name(stem: str) -> tuple[str | None, str]:
@@ -48,6 +66,18 @@ def normalize_title(title: str) -> str:
     decomposed = unicodedata.normalize("NFKD", title.casefold())
     letters = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^\w\s]|_", " ", letters).split())
+
+
+def strip_controls(value: str) -> tuple[str, int]:
+    """The text without control characters, and how many were removed."""
+    cleaned, count = _CONTROL.subn("", value)
+    return cleaned, count
+
+
+def first_control(value: str) -> int | None:
+    """The index of the first control character, or None: cheap when there is none."""
+    match = _CONTROL.search(value)
+    return match.start() if match else None
 
 
 def collapse_spaces(value: str) -> str:
@@ -132,3 +162,23 @@ def excerpt(text: str, words: int = 55) -> str:
     if len(parts) <= words:
         return " ".join(parts)
     return finish_summary(" ".join(parts[:words]))
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Insertions, deletions, substitutions and swaps of two neighbours that turn `a` into `b`
+    (optimal string alignment); anything over `limit` is reported as limit + 1."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] | None = None
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if before is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return min(previous[-1], limit + 1)

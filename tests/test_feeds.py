@@ -416,7 +416,8 @@ def built_site(tmp_path):
     cfg = load_config(tmp_path / "config.yaml")
     build(cfg)
     urls = Urls.for_config(cfg)
-    articles, errors = read_all(discover(cfg.content_dir, cfg.root), cfg)
+    result = read_all(discover(cfg.content_dir, cfg.root), cfg)
+    articles, errors = result.articles, result.errors
     assert not errors
     site = Site.from_articles(articles, cfg, urls)
     return cfg, site, urls

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BuildFailed
-from generator.output import MANIFEST, Staging, check_output_dir
+from generator.output import MANIFEST, Staging, output_dir_errors, read_manifest
 
 
 def write_site(files: dict[str, bytes], out: Path):
@@ -45,10 +45,17 @@ def test_manifest_entries_outside_output_are_never_deleted(tmp_path):
     out = tmp_path / "out"
     victim = tmp_path / "victim.txt"
     victim.write_text("keep")
+    (tmp_path / "link-target").mkdir()
+    linked = tmp_path / "link-target" / "page.html"
+    linked.write_text("keep too")
     write_site({"a.html": b"a"}, out)
-    (out / MANIFEST).write_text('["../victim.txt", "/etc/passwd"]')
+    (out / "linked").symlink_to(tmp_path / "link-target")
+    # A manifest in the shape read_manifest accepts, so that the guard is what saves them.
+    (out / MANIFEST).write_text('{"version": 1, "notes": {}, "files": '
+                                '["../victim.txt", "/etc/passwd", "linked/page.html", "a.html"]}')
+    assert "../victim.txt" in read_manifest(out).files
     write_site({"a.html": b"a"}, out)
-    assert victim.read_text() == "keep"
+    assert victim.read_text() == "keep" and linked.read_text() == "keep too"
 
 
 def test_never_writes_through_a_symlink_out_of_the_output(tmp_path):
@@ -63,15 +70,32 @@ def test_never_writes_through_a_symlink_out_of_the_output(tmp_path):
 
 
 def test_output_folder_checks(tmp_path):
-    content = tmp_path / "content"
-    content.mkdir()
-    with pytest.raises(BuildFailed, match="contains"):
-        check_output_dir(tmp_path, [content])
-    with pytest.raises(BuildFailed, match="is inside"):
-        check_output_dir(content / "out", [content])
-    with pytest.raises(BuildFailed, match="root or the home"):
-        check_output_dir(Path("/"), [content])
-    check_output_dir(tmp_path / "output", [content])
+    root = tmp_path / "site"
+    content = root / "content"
+    content.mkdir(parents=True)
+    sources = [content, root / "config.yaml"]
+
+    def problems(out, force=False):
+        return [e.message for e in output_dir_errors(out, root, sources, force)]
+
+    assert problems(root) == [f"output folder {root} is the project folder",
+                              f"output folder {root} contains {content}, which the build reads",
+                              f"output folder {root} contains {root / 'config.yaml'}, which the "
+                              "build reads"]
+    assert problems(content / "out") == [
+        f"output folder {content / 'out'} is inside {content}, which the build reads"]
+    assert problems(Path("/"))[0] == "output folder / is a filesystem root or the home folder"
+    assert problems(Path.home())[0].endswith("is a filesystem root or the home folder")
+    assert problems(root / "output") == []  # not there yet
+    (root / "output").mkdir()
+    assert problems(root / "output") == []  # empty
+    (root / "output" / "notes.txt").write_text("someone's")
+    [refusal] = problems(root / "output")
+    assert refusal.startswith(f"output folder {root / 'output'} already holds files that Digest "
+                              f"did not write (it has no {MANIFEST})")
+    assert problems(root / "output", force=True) == []
+    (root / "output" / MANIFEST).write_text('{"version": 1, "notes": {}, "files": []}')
+    assert problems(root / "output") == []  # a folder a build of ours wrote
 
 
 def test_two_builds_into_one_folder_take_turns(tmp_path):

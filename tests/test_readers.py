@@ -21,7 +21,7 @@ def site(tmp_path: Path):
     return tmp_path
 
 
-def read(site: Path, relative: str, body: str | bytes):
+def read_result(site: Path, relative: str, body: str | bytes):
     path = site / "content" / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(body, bytes):
@@ -30,8 +30,13 @@ def read(site: Path, relative: str, body: str | bytes):
         path.write_text(body, encoding="utf-8")
     cfg = load_config(site / "config.yaml")
     [source] = [s for s in discover(cfg.content_dir, cfg.root) if s.path == path]
-    articles, errors = read_all([source], cfg)
-    return articles[0] if articles else errors
+    return read_all([source], cfg)
+
+
+def read(site: Path, relative: str, body: str | bytes):
+    """The article, else its errors, else (a skipped file) its warnings."""
+    result = read_result(site, relative, body)
+    return result.articles[0] if result.articles else (result.errors or result.warnings)
 
 
 def test_seed_export_field_by_field(site):
@@ -119,10 +124,13 @@ def test_export_with_only_a_body_and_details(site):
 
 
 def test_export_errors_name_their_lines(site):
-    errors = read(site, "bad.txt", "Body.\nDetails\nID: 1\nDate: Sept 31, 2023\nnonsense line")
-    assert [str(e) for e in errors] == [
-        'content/bad.txt:5: Details: expected `Key: value`, got \'nonsense line\'',
+    result = read_result(site, "bad.txt", "Body.\nDetails\nID: 1\nDate: Sept 31, 2023\nnonsense")
+    assert [str(e) for e in result.errors] == [
         'content/bad.txt:4: Date: cannot read "Sept 31, 2023" as a date',
+    ]
+    # A line that cannot be read is left out with a warning; the date is what stops the article.
+    assert [str(w) for w in result.warnings] == [
+        "content/bad.txt:5: Details: expected `Key: value`, got 'nonsense'; left out",
     ]
 
 
@@ -181,7 +189,7 @@ def test_front_matter_errors(site):
     assert sorted(map(str, errors)) == sorted([
         'content/e.md:3: date: cannot read "Sept 31, 2023" as a date',
         "content/e.md:5: draft: expected true or false, got 'maybe'",
-        "content/e.md:4: tags: expected a list of text, found a nested dict",
+        "content/e.md:4: tags: expected a list of text, found a mapping in it",
     ])
 
 
@@ -237,10 +245,13 @@ def test_title_derived_when_missing(site):
 
 
 def test_not_utf8_and_empty_files(site):
-    [error] = read(site, "bin.md", b"---\ntitle: x\n---\n\xff\xfe")
-    assert str(error) == "content/bin.md:4: not UTF-8 text (save the file as UTF-8)"
-    [error] = read(site, "empty.md", "  \n")
-    assert str(error) == "content/empty.md: empty file"
+    result = read_result(site, "2023-01-02-latin.md", b"---\ntitle: Caf\xe9\n---\nNa\xefve\n")
+    assert [str(w) for w in result.warnings] == [
+        "content/2023-01-02-latin.md:2: not UTF-8: read as Windows-1252 (save the file as UTF-8)"]
+    [article] = result.articles
+    assert article.title == "Café" and article.body_html == "<p>Naïve</p>"
+    [warning] = read(site, "empty.md", "  \n")
+    assert str(warning) == "content/empty.md: skipped: empty file"
 
 
 def test_crlf_and_bom(site):
@@ -270,7 +281,8 @@ def test_discover_and_read_all_collect_every_error(site):
     cfg = load_config(site / "config.yaml")
     sources = discover(cfg.content_dir, cfg.root)
     assert [s.shown for s in sources] == ["content/b.txt", "content/a/bad.md", "content/a/ok.md"]
-    articles, errors = read_all(sources, cfg)
+    result = read_all(sources, cfg)
+    articles, errors = result.articles, result.errors
     assert [a.title for a in articles] == ["Ok"]
     assert sorted(str(e) for e in errors) == [
         'content/a/bad.md:2: date: cannot read "nope" as a date',

@@ -510,7 +510,8 @@ def test_sample_seed_lists_its_five_titles_first():
     from generator.urls import Urls
 
     cfg = load_config(ROOT / "config.yaml")
-    articles, errors = read_all(discover(cfg.content_dir, cfg.root), cfg)
+    result = read_all(discover(cfg.content_dir, cfg.root), cfg)
+    articles, errors = result.articles, result.errors
     assert not errors
     site = Site.from_articles(articles, cfg, Urls.for_config(cfg))
     related = find_related(site.articles, RelatedConfig(count=8))  # as the sample config.yaml

@@ -9,6 +9,8 @@ from pathlib import Path
 from conftest import copy_site, run_digest, tree
 from linkcheck import broken_links
 
+from generator.output import MANIFEST
+
 SEED_PAGE = "2023/09/27/tensions-escalate-between-armenia-and-russia-over-nagorno-karabakh-conflict/index.html"
 
 
@@ -21,7 +23,7 @@ def build(site: Path, *args: str):
 def test_build_writes_every_kind_of_page(basic_site):
     result = build(basic_site)
     assert re.fullmatch(r"Built 4 articles into output/: 24 pages \(24 rendered\), \d+ files written, 0 unchanged, "
-                        r"0 removed in \d+\.\d\d s\n", result.stdout), result.stdout
+                        r"0 removed, 0 warnings in \d+\.\d\d s\n", result.stdout), result.stdout
     out = basic_site / "output"
     for path in [
         "index.html", "page/2/index.html", "404.html", "static/style.css",
@@ -135,6 +137,8 @@ def test_a_broken_site_reports_every_error_and_writes_nothing(tmp_path):
     site = copy_site("broken", tmp_path)
     (site / "output").mkdir()
     (site / "output" / "index.html").write_text("previous build")
+    manifest = '{"version": 1, "notes": {}, "files": ["index.html"]}'
+    (site / "output" / MANIFEST).write_text(manifest)
     result = run_digest("build", cwd=site)
     assert result.returncode == 1
     assert result.stdout == ""
@@ -149,8 +153,9 @@ def test_a_broken_site_reports_every_error_and_writes_nothing(tmp_path):
         "2023-09-27-name.md)",
     ], result.stderr
     assert "output/ was not changed" in result.stderr
-    assert [p.name for p in (site / "output").iterdir()] == ["index.html"]
+    assert sorted(p.name for p in (site / "output").iterdir()) == [MANIFEST, "index.html"]
     assert (site / "output" / "index.html").read_text() == "previous build"
+    assert (site / "output" / MANIFEST).read_text() == manifest
 
 
 def test_template_error_names_the_template_line(basic_site):

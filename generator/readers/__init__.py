@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from functools import partial
@@ -12,9 +13,11 @@ from pathlib import Path
 from .. import __version__
 from ..cache import Cache, library_versions, source_digest
 from ..config import Config
-from ..errors import ContentError
+from ..errors import ContentError, ContentWarning, internal_error
 from ..model import Article
+from ..text import first_control, strip_controls
 from . import export, frontmatter, pelican
+from .common import Parsed
 
 BATCH = 64  # files per task: enough to hide the cost of sending work to another process
 
@@ -60,20 +63,60 @@ def discover(content_dir: Path, root: Path) -> list[Source]:
     return sources
 
 
-def parse_source(source: Source, raw: bytes, cfg: Config) -> Article | list[ContentError]:
+def parse_source(source: Source, raw: bytes, cfg: Config) -> Parsed:
+    """One file's Article, errors and warnings. No exception escapes: one that no rule foresaw
+    becomes an internal error naming the file, and the other files are still read."""
+    try:
+        return _parse(source, raw, cfg)
+    except Exception as exc:  # noqa: BLE001 - reported as an error, never swallowed
+        return Parsed(None, (internal_error(source.shown, exc),))
+
+
+def _parse(source: Source, raw: bytes, cfg: Config) -> Parsed:
+    warnings: list[ContentWarning] = []
+    if b"\0" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\0")) + 1
+        return _skipped(source, line, "not a text file (it holds NUL bytes)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        return [ContentError(source.shown, line, "not UTF-8 text (save the file as UTF-8)")]
+        if _looks_binary(raw):
+            return _skipped(source, line, "not a text file (binary data)")
+        # An old blog's Latin-1 or Windows-1252 file: read it rather than lose it, and say so.
+        text = raw.decode("cp1252", errors="replace")
+        warnings.append(ContentWarning(source.shown, line, "not UTF-8: read as Windows-1252 "
+                                                           "(save the file as UTF-8)"))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    first = first_control(text)
+    if first is not None:
+        text, removed = strip_controls(text)
+        warnings.append(ContentWarning(source.shown, text.count("\n", 0, first) + 1,
+                                       f"{removed} control character(s) removed"))
     if not text.strip():
-        return [ContentError(source.shown, None, "empty file")]
+        return _skipped(source, None, "empty file", warnings)
     if source.path.suffix.lower() in EXPORT_SUFFIXES:
-        return export.read(text, source, cfg)
-    if frontmatter.applies(text):
-        return frontmatter.read(text, source, cfg)
-    return pelican.read(text, source, cfg)
+        parsed = export.read(text, source, cfg)
+    elif frontmatter.applies(text):
+        parsed = frontmatter.read(text, source, cfg)
+    else:
+        parsed = pelican.read(text, source, cfg)
+    if warnings:
+        parsed = replace(parsed, warnings=tuple(warnings) + parsed.warnings)
+    return parsed
+
+
+def _skipped(source: Source, line: int | None, why: str,
+             warnings: list[ContentWarning] | None = None) -> Parsed:
+    warning = ContentWarning(source.shown, line, f"skipped: {why}")
+    return Parsed(None, (), tuple(warnings or ()) + (warning,))
+
+
+def _looks_binary(raw: bytes) -> bool:
+    """Control bytes other than whitespace in more than 1 % of the first 8 kB: not text."""
+    head = raw[:8192]
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls * 100 > len(head)
 
 
 def read_settings(cfg: Config) -> str:
@@ -82,31 +125,48 @@ def read_settings(cfg: Config) -> str:
                  cfg.markdown_engine))
 
 
-def _parse_batch(batch: list[tuple[Source, bytes, str]], cfg: Config
-                 ) -> list[Article | list[ContentError]]:
-    results: list[Article | list[ContentError]] = []
+def _parse_batch(batch: list[tuple[Source, bytes, str]], cfg: Config) -> list[Parsed]:
+    results: list[Parsed] = []
     for source, raw, digest in batch:
-        result = parse_source(source, raw, cfg)
-        results.append(replace(result, fingerprint=digest) if isinstance(result, Article)
-                       else result)
+        parsed = parse_source(source, raw, cfg)
+        if parsed.article is not None:
+            parsed = replace(parsed, article=replace(parsed.article, fingerprint=digest))
+        results.append(parsed)
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    """Every source read: articles, errors and warnings, each in source order."""
+
+    articles: list[Article]
+    errors: list[ContentError]
+    warnings: list[ContentWarning]
 
 
 def read_all(
     sources: list[Source], cfg: Config, cache: Cache | None = None,
     executor: Executor | None = None,
-) -> tuple[list[Article], list[ContentError]]:
+) -> ReadResult:
     """Read every source: unchanged files come from the cache, the rest are parsed, on the
-    executor when given. Articles and errors come back in source order."""
+    executor when given."""
     cache = cache if cache is not None else Cache(None)
     settings = read_settings(cfg)
-    results: dict[str, Article | list[ContentError]] = {}
+    results: dict[str, Parsed] = {}
     misses: list[tuple[Source, bytes, str]] = []
     stamps: dict[str, tuple[int, int]] = {}
     for source in sources:
         cached = cache.articles.get(source.shown)
         try:
             info = os.stat(source.path)
+            if not stat.S_ISREG(info.st_mode):  # a pipe or a device would never end
+                results[source.shown] = _skipped(source, None, "not a regular file")
+                continue
+            if info.st_size > cfg.max_file_size:
+                results[source.shown] = _skipped(
+                    source, None, f"{info.st_size:,} bytes, over max_file_size "
+                                  f"({cfg.max_file_size:,} bytes)")
+                continue
             stamps[source.shown] = (info.st_mtime_ns, info.st_size)
             # Same size and modification time as when it was read, under the same settings:
             # the file was not touched, so its bytes need not be read to know it (as git does).
@@ -114,10 +174,14 @@ def read_all(
                     stamps[source.shown], settings):
                 results[source.shown] = cached[1]
                 continue
-            raw = source.path.read_bytes()
+            with open(source.path, "rb") as handle:
+                raw = handle.read(cfg.max_file_size + 1)
         except OSError as exc:
-            results[source.shown] = [ContentError(source.shown, None,
-                                                  f"cannot read: {exc.strerror or exc}")]
+            results[source.shown] = Parsed(None, (ContentError(
+                source.shown, None, f"cannot read: {exc.strerror or exc}"),))
+            continue
+        if len(raw) > cfg.max_file_size:  # it grew while being read
+            results[source.shown] = _skipped(source, None, "over max_file_size")
             continue
         digest = source_digest(raw + b"\0" + repr((source.shown, source.folder, source.key))
                                .encode(), settings)
@@ -142,15 +206,14 @@ def read_all(
         del cache.articles[stale]
         cache.stamps.pop(stale, None)
         cache.dirty = True
-    articles: list[Article] = []
-    errors: list[ContentError] = []
+    out = ReadResult([], [], [])
     for source in sources:
         result = results[source.shown]
-        if isinstance(result, Article):
-            articles.append(result)
-        else:
-            errors.extend(result)
-    return articles, errors
+        if result.article is not None:
+            out.articles.append(result.article)
+        out.errors.extend(result.errors)
+        out.warnings.extend(result.warnings)
+    return out
 
 
 def _shown(path: Path, root: Path) -> str:

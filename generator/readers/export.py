@@ -15,22 +15,27 @@ from typing import TYPE_CHECKING
 from .. import text
 from ..config import Config
 from ..dates import parse_date
-from ..errors import ContentError
-from ..model import Article
-from .common import finish
+from ..errors import ContentError, ContentWarning
+from .common import Parsed, finish, url_problem
 
 if TYPE_CHECKING:
     from . import Source
 
 _SIMILAR = re.compile(r"^Similar Readings\s*\((\d+)\s+items?\)\s*$", re.IGNORECASE)
 _STAT = re.compile(r"(\d[\d,]*)\s*([A-Za-z][A-Za-z ]*?)\s*(?=\d|$)")
-_DETAIL = re.compile(r"^([A-Za-z][\w ]*?)\s*:\s*(.*)$")
+_DETAIL_KEY = re.compile(r"[A-Za-z][\w ]{0,40}")
+STAT_LINE_MAX = 200  # a statistics line is a number and a label; longer ones are not read
 STAT_FIELDS = {"words": "word_count", "read count": "read_count"}
 DETAIL_FIELDS = {"id", "category id", "url", "date", "created", "updated", "last read"}
 
 
-def read(raw: str, source: Source, cfg: Config) -> Article | list[ContentError]:
-    errors: list[ContentError] = []
+def read(raw: str, source: Source, cfg: Config) -> Parsed:
+    """Parts that cannot be read are warnings: the rest of the export still makes an article.
+    Only an export with no usable date is an error; a text with no Details is no export."""
+    warnings: list[ContentWarning] = []
+
+    def warn(line: int | None, message: str) -> None:
+        warnings.append(ContentWarning(source.shown, line, message))
     body: list[str] = []
     similar: list[str] = []
     similar_wanted = 0
@@ -46,7 +51,7 @@ def read(raw: str, source: Source, cfg: Config) -> Article | list[ContentError]:
         if header:
             section, similar_wanted = header
             if section == "details" and stripped.lower() != "details":
-                stats.append((number, stripped[: -len("Details")]))  # "Read CountDetails"
+                stats.append((number, stripped[: -len("Details")][:STAT_LINE_MAX]))  # "Read CountDetails"
             continue
         if not stripped:
             continue
@@ -56,39 +61,41 @@ def read(raw: str, source: Source, cfg: Config) -> Article | list[ContentError]:
             if len(similar) < similar_wanted:
                 similar.append(stripped)
             else:  # more lines than announced: they belong to no section we know
-                errors.append(ContentError(source.shown, number,
-                              f"Similar Readings announced {similar_wanted} items, found more"))
+                warn(number, f"Similar Readings announced {similar_wanted} items; "
+                             f"this line is one more, and was left out")
         elif section == "summary":
             summary.append(stripped)
         elif section == "statistics":
-            stats.append((number, stripped))
+            stats.append((number, stripped[:STAT_LINE_MAX]))
         else:
-            match = _DETAIL.match(stripped)
-            if match is None:
-                errors.append(ContentError(source.shown, number,
-                              f"Details: expected `Key: value`, got {stripped!r}"))
+            key, colon, value = stripped.partition(":")
+            if not colon or not _DETAIL_KEY.fullmatch(key.strip()):
+                warn(number, f"Details: expected `Key: value`, got {stripped[:60]!r}; left out")
             else:
-                details.setdefault(match[1].strip().lower(), (match[2].strip(), number))
+                details.setdefault(key.strip().lower(), (value.strip(), number))
 
+    if section != "details":
+        warn(None, "skipped: a .txt file that is not a reading-tracker export (no Details section)")
+        return Parsed(None, (), tuple(warnings))
     counts = _read_statistics(stats, extra)
-    dates = {}
-    for key in ("date", "created", "updated", "last read"):
-        if key in details:
-            value, number = details[key]
-            try:
-                dates[key] = parse_date(value, cfg.tz)
-            except ValueError as exc:
-                errors.append(ContentError(source.shown, number, f"{key.title()}: {exc}"))
+    dates, errors = _read_dates(details, cfg, source.shown, warn)
     for key, (value, _) in details.items():
         if key not in DETAIL_FIELDS:
             extra[key.replace(" ", "_")] = value
+    if not body and not summary:
+        warn(None, "skipped: the export has neither body text nor a Summary")
+        return Parsed(None, (), tuple(warnings))
     if not body:
-        errors.append(ContentError(source.shown, 1, "no body text before the first section"))
+        warn(1, "no body text before the first section; the page shows the summary only")
     date = _article_date(dates)
     if date is None and not errors:
         errors.append(ContentError(source.shown, None, "no Date or Created in Details"))
     if errors:
-        return errors
+        return Parsed(None, tuple(errors), tuple(warnings))
+    url, url_line = details.get("url", (None, None))
+    if url and url_problem(url):
+        warn(url_line, f"URL: dropped {url[:60]!r}: {url_problem(url)}")
+        url = None
 
     paragraphs = text.dedupe_paragraphs(body)
     plain = " ".join(paragraphs)
@@ -97,7 +104,7 @@ def read(raw: str, source: Source, cfg: Config) -> Article | list[ContentError]:
     word_count = text.count_words(plain)
     if "word_count" in counts and counts["word_count"] != word_count:
         extra["export_word_count"] = counts["word_count"]
-    return finish(
+    return Parsed(finish(
         source, cfg,
         title=title,
         slug_hint=None,
@@ -107,14 +114,37 @@ def read(raw: str, source: Source, cfg: Config) -> Article | list[ContentError]:
         word_count=word_count,
         body_html="\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs),
         summary=summary_text,
-        source_url=details.get("url", (None,))[0] or None,
+        source_url=url or None,
         updated=dates.get("updated"),
         created=dates.get("created"),
         last_read=dates.get("last read"),
         read_count=counts.get("read_count"),
         similar=tuple(dict.fromkeys(similar)),
         extra=extra,
-    )
+    ), (), tuple(warnings))
+
+
+def _read_dates(details: dict[str, tuple[str, int]], cfg: Config, shown: str, warn
+                ) -> tuple[dict, list[ContentError]]:
+    """Each date of Details. One that cannot be read is left out with a warning, but for
+    `Date` when no `Created` can stand in for it: an article needs a date."""
+    dates, failed = {}, {}
+    for key in ("date", "created", "updated", "last read"):
+        if key in details:
+            value, number = details[key]
+            try:
+                dates[key] = parse_date(value, cfg.tz)
+            except ValueError as exc:
+                failed[key] = (number, f"{key.title()}: {exc}")
+    errors = []
+    for key, (number, message) in failed.items():
+        if key == "date" and "created" not in dates:
+            errors.append(ContentError(shown, number, message))
+        elif key == "date":
+            warn(number, f"{message}; Created is used instead")
+        else:
+            warn(number, f"{message}; left out")
+    return dates, errors
 
 
 def _section_header(line: str, current: str) -> tuple[str, int] | None:

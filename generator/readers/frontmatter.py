@@ -1,51 +1,102 @@
-"""Markdown with YAML front matter between `---` lines, as Jekyll and Hugo write it."""
+"""Markdown with YAML front matter between `---` lines, as Jekyll and Hugo write it.
+
+Front matter is read as text: a title `no`, a tag `1.10` or a slug `0x1F` is the string the user
+wrote, not YAML 1.1's False, 1.1 or 31. Dates and counts are parsed by Digest's own rules, with
+their own errors. YAML's aliases of lists and mappings are refused: expanded, a few lines of them
+make billions of items.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from ..config import YAML_LOADER, Config
 from ..errors import ContentError
-from ..model import Article
-from .common import Meta, article_from_markdown
+from .common import Meta, Parsed, article_from_markdown
 
 if TYPE_CHECKING:
     from . import Source
 
-_KEY_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
+_KEY_LINE = re.compile(r"^([^\s#:][^:]*?)\s*:(?:\s|$)")
+_STR = "tag:yaml.org,2002:str"
+
+
+class TextLoader(YAML_LOADER):  # type: ignore[misc, valid-type]
+    """YAML whose plain scalars are all strings, but for an empty value or `~` (nothing)."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects and not isinstance(node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) of lists or mappings are not supported",
+                node.start_mark)
+        return super().construct_object(node, deep)
+
+    def construct_text(self, node: yaml.Node) -> str:
+        return self.construct_scalar(node)
+
+    def refuse(self, node: yaml.Node) -> None:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"the tag {node.tag} is not supported here", node.start_mark)
+
+
+TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|)$"), ["~", ""])
+TextLoader.yaml_constructors = dict(YAML_LOADER.yaml_constructors)
+for _kind in ("bool", "int", "float", "timestamp", "binary", "null"):
+    # An explicit `!!int 0x1F` is text too: Digest parses counts and dates itself.
+    TextLoader.add_constructor(f"tag:yaml.org,2002:{_kind}", TextLoader.construct_text)
+for _kind in ("set", "omap", "pairs", "value", "merge", "yaml"):
+    TextLoader.add_constructor(f"tag:yaml.org,2002:{_kind}", TextLoader.refuse)
 
 
 def applies(text: str) -> bool:
     return text.startswith("---") and text[:4].rstrip() == "---"
 
 
-def read(text: str, source: Source, cfg: Config) -> Article | list[ContentError]:
+def load_yaml_text(header: str) -> Any:
+    """The front matter's data; raises yaml.YAMLError (or ValueError) with a mark when broken."""
+    return yaml.load(header, Loader=TextLoader) if header.strip() else {}
+
+
+def read_header(text: str, source: Source) -> tuple[Meta, str] | ContentError:
+    """The front matter as Meta, and the body after it."""
     lines = text.split("\n")
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "..."))
     except StopIteration:
-        return [ContentError(source.shown, 1, "front matter opened here is never closed with ---")]
+        return ContentError(source.shown, 1, "front matter opened here is never closed with ---")
     header = "\n".join(lines[1:end])
-    meta = Meta(source)
     try:
-        data = yaml.load(header, Loader=YAML_LOADER) if header.strip() else {}
+        data = load_yaml_text(header)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or "cannot be read"
-        return [ContentError(source.shown, line, f"front matter: invalid YAML: {problem}")]
+        return ContentError(source.shown, line, f"front matter: invalid YAML: {problem}")
+    except (ValueError, TypeError, RecursionError) as exc:
+        return ContentError(source.shown, 1, f"front matter: invalid YAML: {exc}")
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return [ContentError(source.shown, 2, "front matter must be `key: value` lines")]
-    key_lines = {}
+        return ContentError(source.shown, 2, "front matter must be `key: value` lines")
+    key_lines: dict[str, int] = {}
     for number, line in enumerate(lines[1:end], start=2):
         match = _KEY_LINE.match(line)
         if match:
-            key_lines.setdefault(match[1], number)
+            key_lines.setdefault(match[1].strip("'\""), number)
+    meta = Meta(source)
     for key, value in data.items():
         meta.add(str(key), value, key_lines.get(str(key), 2))
-    return article_from_markdown(meta, "\n".join(lines[end + 1:]), cfg)
+    return meta, "\n".join(lines[end + 1:])
+
+
+def read(text: str, source: Source, cfg: Config) -> Parsed:
+    found = read_header(text, source)
+    if isinstance(found, ContentError):
+        return Parsed(None, (found,))
+    meta, body = found
+    return article_from_markdown(meta, body, cfg)

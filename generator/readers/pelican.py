@@ -6,17 +6,17 @@ import re
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from ..errors import ContentError
-from ..model import Article
-from .common import Meta, article_from_markdown
+from .common import Meta, Parsed, article_from_markdown
 
 if TYPE_CHECKING:
     from . import Source
 
-_HEADER = re.compile(r"^([A-Za-z][\w -]*?)\s*:\s*(.*)$")
+# A key: a letter, then at most 29 letters, digits, spaces or hyphens. A longer "key" is a
+# sentence with a colon, and the body has begun.
+_KEY = re.compile(r"[A-Za-z][\w -]{0,29}")
 
 
-def read(text: str, source: Source, cfg: Config) -> Article | list[ContentError]:
+def read(text: str, source: Source, cfg: Config) -> Parsed:
     """A file with no header at all is read as a body: its date must then come from its name."""
     lines = text.split("\n")
     meta = Meta(source)
@@ -25,11 +25,12 @@ def read(text: str, source: Source, cfg: Config) -> Article | list[ContentError]
         if not line.strip():
             body_start = number + 1
             break
-        match = _HEADER.match(line)
-        if match is None or len(match[1]) > 30:  # a sentence with a colon is not a header
+        key, colon, value = line.partition(":")
+        key = key.rstrip()
+        if not colon or not _KEY.fullmatch(key):
             body_start = number
             break
-        meta.add(match[1].replace(" ", "_"), match[2].strip(), number + 1)
+        meta.add(key, value.strip(), number + 1)
     else:
         body_start = len(lines)
     return article_from_markdown(meta, "\n".join(lines[body_start:]), cfg)
