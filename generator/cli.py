@@ -14,7 +14,7 @@ from .build import build, default_jobs, load_site
 from .config import Config, load_config
 from .errors import BuildFailed, ConfigError, internal_error
 from .related import explain
-from .text import slugify
+from .text import plural, slugify
 from .urls import Urls
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -131,10 +131,6 @@ def _build(args: argparse.Namespace, cfg: Config) -> int:
           f"{report.removed} removed, {plural(len(report.warnings), 'warning')} "
           f"in {report.seconds:.2f} s")
     return EXIT_OK
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def _print_warnings(warnings: tuple) -> None:

@@ -182,3 +182,8 @@ def edit_distance(a: str, b: str, limit: int) -> int:
             return limit + 1
         before, previous = previous, current
     return min(previous[-1], limit + 1)
+
+
+def plural(count: int, noun: str) -> str:
+    """"1 page", "2 pages", "1,024 files": the count and the noun that agrees with it."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")

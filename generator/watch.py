@@ -39,8 +39,9 @@ from watchdog.observers.polling import PollingObserver
 from .build import BuildReport, save_cache
 from .build import rebuild as rebuild_in_process
 from .config import Config
-from .errors import BuildFailed, ContentError
+from .errors import BuildFailed, ContentError, ContentWarning, internal_error
 from .readers import is_article_name
+from .text import plural
 
 DEBOUNCE = 0.15  # seconds of quiet before a rebuild: an editor's save or a checkout is one burst
 MAX_WAIT = 2.0  # a tree that never goes quiet is still rebuilt this long after its first change
@@ -72,6 +73,7 @@ class Outcome:
     errors: tuple[ContentError, ...] = ()
     seconds: float = 0.0
     css_only: bool = False  # every change was a stylesheet: a browser may swap it in place
+    warnings: tuple[ContentWarning, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -311,6 +313,7 @@ class Watcher:
             started = time.perf_counter()
             shown = tuple(path for path, _ in changed)
             errors: tuple[ContentError, ...] = ()
+            warnings: tuple[ContentWarning, ...] = ()
             report = None
             try:
                 if not self._config_ok or self.filter.shown(self.config_file) in shown:
@@ -319,13 +322,14 @@ class Watcher:
                     self._config_ok = True
                 report = rebuild(self.cfg, [self.cfg.root / p for p in shown], self.jobs)
             except BuildFailed as exc:
-                errors = tuple(exc.errors)
+                errors, warnings = tuple(exc.errors), exc.warnings
             except Exception as exc:  # noqa: BLE001 - a bug must not end the session: say so
-                errors = (ContentError("digest", None, f"{type(exc).__name__}: {exc}"),)
+                errors = (internal_error("digest", exc),)
             css_only = bool(shown) and all(
                 p.endswith(".css") and p.startswith(self._static_prefix()) for p in shown)
             outcome = Outcome(self.builds, shown, report, errors,
-                              time.perf_counter() - started, css_only)
+                              time.perf_counter() - started, css_only,
+                              report.warnings if report else warnings)
             print_outcome(outcome, dict(changed), self.cfg)
             self._interrupted = False
         finally:
@@ -360,17 +364,20 @@ def describe(changed: dict[str, str]) -> str:
 
 def print_outcome(outcome: Outcome, changed: dict[str, str], cfg: Config) -> None:
     what = describe(changed)
+    for warning in outcome.warnings:
+        _warn(warning)
+    warned = f", {plural(len(outcome.warnings), 'warning')}" if outcome.warnings else ""
     if outcome.report is not None:
-        for warning in outcome.report.warnings:
-            _warn(warning)
         report = outcome.report
-        print(f"{what}: {report.rendered} of {report.pages} pages rendered, {report.written} "
-              f"files written, {report.removed} removed in {outcome.seconds:.2f} s", flush=True)
+        print(f"{what}: {report.rendered} of {plural(report.pages, 'page')} rendered, "
+              f"{plural(report.written, 'file')} written, {report.removed} removed{warned} "
+              f"in {outcome.seconds:.2f} s", flush=True)
         return
     for error in outcome.errors:
         print(f"error: {error}", file=sys.stderr, flush=True)
-    print(f"{what}: build failed with {len(outcome.errors)} error(s) in {outcome.seconds:.2f} s; "
-          f"{_shown_dir(cfg.output_dir, cfg.root)} still holds the last good build", flush=True)
+    print(f"{what}: build failed with {plural(len(outcome.errors), 'error')}{warned} in "
+          f"{outcome.seconds:.2f} s; {_shown_dir(cfg.output_dir, cfg.root)} still holds the "
+          "last good build", flush=True)
 
 
 def _shown_dir(path: Path, root: Path) -> str:
