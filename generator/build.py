@@ -3,12 +3,8 @@ staged, and a failed build discards them, leaving the previous output/ as it was
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +12,7 @@ from . import search
 from .cache import CACHE_FOLDER, Cache, fingerprint
 from .config import Config
 from .errors import BuildFailed, ContentError, ContentWarning, internal_error, unique_sorted
+from .executors import ExecutorFactory, stage_executor
 from .feeds import feed_files
 from .model import Page
 from .output import Staging, output_dir_errors, read_manifest
@@ -26,8 +23,6 @@ from .render import render_all
 from .site import Site, duplicate_errors
 from .sitemap import sitemap_entries, sitemap_files
 from .urls import Urls
-
-ExecutorFactory = Callable[[int], Executor]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,50 +55,6 @@ class _Stopwatch:
         self._last = now
         following = self.STAGES.index(stage) + 1
         self.stage = self.STAGES[min(following, len(self.STAGES) - 1)]
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def process_pool(jobs: int) -> Executor:
-    """Forked workers inherit the render stage's state instead of receiving it (see README)."""
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
-
-
-class _StageExecutor(Executor):
-    """The executor of one stage, made on its first map of at least two tasks: forked workers
-    then see the state the stage set up, and a stage with little to do pays no start-up."""
-
-    def __init__(self, jobs: int, factory: ExecutorFactory | None) -> None:
-        self._jobs, self._factory = jobs, factory
-        self._real: Executor | None = None
-
-    def map(self, fn, *iterables, timeout=None, chunksize=1):  # type: ignore[override]
-        tasks = list(zip(*iterables))
-        if self._real is None and (len(tasks) < 2 or (self._jobs <= 1 and not self._factory)):
-            return [fn(*task) for task in tasks]
-        if self._real is None:
-            self._real = (self._factory or process_pool)(self._jobs)
-        return self._real.map(fn, *zip(*tasks), timeout=timeout, chunksize=chunksize)
-
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        if self._real is None:
-            self._real = (self._factory or process_pool)(self._jobs)
-        return self._real.submit(fn, *args, **kwargs)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if self._real is not None:
-            self._real.shutdown(wait=wait, cancel_futures=cancel_futures)
-
-
-@contextmanager
-def _executor(jobs: int, factory: ExecutorFactory | None) -> Iterator[Executor]:
-    executor = _StageExecutor(jobs, factory)
-    try:
-        yield executor
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
 
 
 # The cache of the last build in this process, for `rebuild`: a watcher keeps the site loaded.
@@ -152,7 +103,7 @@ def _build(cfg: Config, jobs: int, executor_factory: ExecutorFactory | None, use
             _live[folder] = cache
     urls = Urls.for_config(cfg)
     sources = discover(cfg.content_dir, cfg.root)
-    with _executor(jobs, executor_factory) as executor:
+    with stage_executor(jobs, executor_factory) as executor:
         read = read_all(sources, cfg, cache, executor)
     warnings = tuple(unique_sorted(read.warnings + cache.warnings()))
     clock.lap("read")
@@ -163,8 +114,8 @@ def _build(cfg: Config, jobs: int, executor_factory: ExecutorFactory | None, use
         # reading (it changes no path).
         plan = plan_pages(site, Related({}, (), {}), cfg, urls, check=False)
         errors += path_errors(plan, urls, reserved_paths(site, urls, cfg))
-    if cfg.strict:
-        errors += [w.as_error() for w in warnings]
+    if cfg.strict:  # each warning is now an error, and reported once, as one
+        errors, warnings = errors + [w.as_error() for w in warnings], ()
     if errors:
         if not keep:
             cache.save()  # what did parse is worth keeping for the run that follows the fix
@@ -182,7 +133,7 @@ def _build(cfg: Config, jobs: int, executor_factory: ExecutorFactory | None, use
     staging = Staging(cfg.output_dir).open()
     pages_before = dict(cache.pages)
     try:
-        with _executor(jobs, executor_factory) as executor:
+        with stage_executor(jobs, executor_factory) as executor:
             report = render_all(plan, cfg, site, urls, cache, staging, executor)
         files = {urls.output_path(page.url) for page in plan}
         extra = static_files(cfg.templates_dir / "static")

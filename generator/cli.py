@@ -10,9 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__
-from .build import build, default_jobs, load_site
+from .build import build, load_site
 from .config import Config, load_config
 from .errors import BuildFailed, ConfigError, internal_error
+from .executors import default_jobs
 from .related import explain
 from .text import plural, slugify
 from .urls import Urls

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 import markdown as python_markdown
@@ -44,36 +45,37 @@ class Rendered:
 
 
 ENGINES = ("python-markdown", "commonmark")
-_python_markdown: python_markdown.Markdown | None = None
-_cleaner: nh3.Cleaner | None = None
+# One converter per thread: building one loads every extension, which costs more than
+# converting a typical article, and Python-Markdown keeps per-document state on the converter,
+# so two threads sharing one would mix their documents.
+_local = threading.local()
 # cmark-gfm writes table alignment as the `align` attribute, which HTML5 dropped.
 _ALIGN = re.compile(r'<(th|td) align="(left|right|center)">')
 
 
 def _to_html(text: str, engine: str) -> str:
-    global _python_markdown
     if engine == "commonmark":
         html = cmarkgfm.github_flavored_markdown_to_html(
             text, options=Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES)
         return _ALIGN.sub(r'<\1 style="text-align:\2">', html)
-    if _python_markdown is None:
-        # One converter per process: building it loads every extension, which costs more
-        # than converting a typical article.
-        _python_markdown = python_markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-    return _python_markdown.reset().convert(text)
+    converter = getattr(_local, "markdown", None)
+    if converter is None:
+        converter = _local.markdown = python_markdown.Markdown(extensions=EXTENSIONS,
+                                                               output_format="html")
+    return converter.reset().convert(text)
 
 
 def _convert(text: str, engine: str) -> str:
     """Markdown to HTML, then sanitized: the same rules whatever the engine."""
-    global _cleaner
-    if _cleaner is None:
-        _cleaner = nh3.Cleaner(
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = nh3.Cleaner(
             tags=ALLOWED_TAGS,
             attributes=ALLOWED_ATTRIBUTES,
             link_rel="noopener",
             filter_style_properties={"text-align"},
         )
-    return _cleaner.clean(_to_html(text, engine))
+    return cleaner.clean(_to_html(text, engine))
 
 
 def engine_available(engine: str) -> bool:

@@ -162,8 +162,8 @@ class Staging:
             same = (self.root / MANIFEST).read_bytes() == data
         except OSError:
             same = False
-        if not same:
-            _atomic_write(self.root / MANIFEST, data)
+        if not same:  # the temporary file lives in staging: a kill leaves it where it is swept
+            _atomic_write(self.root / MANIFEST, data, self.folder)
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -199,8 +199,8 @@ def _outside(root: Path, relative: str) -> BuildFailed:
                                      f"refusing to write outside the output folder {root}")])
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".digest-", suffix=".tmp")
+def _atomic_write(target: Path, data: bytes, folder: Path) -> None:
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=".digest-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

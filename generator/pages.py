@@ -210,6 +210,13 @@ def path_errors(pages: list[Page], urls: Urls, reserved: dict[str, str]) -> list
                         "or the permalink pattern")
             continue
         first = owners.setdefault(path, page)
+        if first is not page and "article" in page.context and "article" in first.context:
+            continue  # two articles with one URL: Site's duplicate check names both files
+        if first is not page and "article" in (page.context.keys() | first.context.keys()):
+            generated = page if "article" in first.context else first
+            blame(page, f"{page.url} is the URL of a page Digest makes ({generated.template}); "
+                        "change the slug or the permalink pattern", first)
+            continue
         if first is not page:
             blame(page, f"{page.url} would be written twice ({first.template} and "
                         f"{page.template}); change the slug or the permalink pattern", first)

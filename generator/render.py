@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import traceback
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -16,6 +15,7 @@ import jinja2
 from .cache import Cache, fingerprint
 from .config import Config
 from .errors import BuildFailed, ContentError
+from .executors import StageExecutor
 from .metadata import news_article_json_ld
 from .model import Page
 from .output import Staging
@@ -108,7 +108,7 @@ def templates_key(templates_dir: Path) -> str:
 
 
 def render_all(pages: list[Page], cfg: Config, site: Site, urls: Urls, cache: Cache,
-               staging: Staging, executor: Executor | None = None) -> RenderReport:
+               staging: Staging, executor: StageExecutor | None = None) -> RenderReport:
     """Render every page whose fingerprint changed and stage the ones whose bytes changed.
 
     A page's fingerprint covers the template sources, the values every page sees and its own
@@ -137,7 +137,7 @@ def render_all(pages: list[Page], cfg: Config, site: Site, urls: Urls, cache: Ca
     site_globals["news_article_json_ld"] = partial(news_article_json_ld, urls=urls,
                                                    site_title=cfg.title, base_url=cfg.base_url)
     _job = _Job(pages, cfg, site_globals, staging)
-    chunks = [todo[i:i + RENDER_CHUNK] for i in range(0, len(todo), RENDER_CHUNK)]
+    chunks = executor.chunks(todo, RENDER_CHUNK) if executor else [todo]
     results = executor.map(_render_chunk, chunks) if executor else map(_render_chunk, chunks)
     errors: dict[tuple[str, int | None], ContentError] = {}
     staged = 0

@@ -3,6 +3,7 @@ change; and --jobs changes nothing but the time."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,10 +11,12 @@ from pathlib import Path
 import pytest
 from conftest import copy_site, run_digest, tree
 
+from generator import executors
 from generator.build import build
 from generator.cache import FILE as CACHE_FILE
-from generator.errors import BuildFailed
 from generator.config import load_config
+from generator.errors import BuildFailed
+from generator.output import MANIFEST
 
 
 def site_without_search(tmp_path: Path, name: str = "basic") -> Path:
@@ -113,16 +116,44 @@ def test_a_corrupt_cache_is_dropped_with_a_warning(tmp_path):
     assert tree(site / "output") == clean_build_of(site, tmp_path)
 
 
-def test_jobs_and_executors_give_identical_output(tmp_path):
+def add_articles(site: Path, count: int) -> None:
+    """Enough files that reading and rendering each split into several tasks for a pool."""
+    for n in range(count):
+        (site / f"content/world/generated-{n:02d}.md").write_text(
+            f"---\ntitle: Generated story {n}\ndate: 2023-09-{1 + n % 28:02d} 10:{n % 60:02d}\n"
+            f"tags: [gen-{n % 5}]\n---\nBody of story {n}, about harbours and trains.\n")
+
+
+class Counting(ThreadPoolExecutor):
+    """A thread pool that remembers how many tasks each map sent it."""
+
+    maps: list[int] = []
+
+    def map(self, fn, *iterables, **kwargs):
+        tasks = list(zip(*iterables))
+        Counting.maps.append(len(tasks))
+        return super().map(fn, *zip(*tasks), **kwargs)
+
+
+def test_jobs_and_executors_give_identical_output(tmp_path, monkeypatch):
     site = site_without_search(tmp_path)
+    add_articles(site, 60)
+    pools: list[int] = []
+    real_pool = executors.process_pool
+    monkeypatch.setattr(executors, "process_pool", lambda jobs: pools.append(jobs) or real_pool(jobs))
+    Counting.maps = []
     outputs = []
-    for options in [dict(jobs=1), dict(jobs=2), dict(jobs=3),
-                    dict(jobs=2, executor_factory=lambda n: ThreadPoolExecutor(n))]:
+    for options in [dict(jobs=1), dict(jobs=2), dict(jobs=3), dict(jobs=2, executor_factory=Counting)]:
         cfg = load_config(site / "config.yaml")
         shutil.rmtree(site / "output", ignore_errors=True)
         build(cfg, use_cache=False, **options)
         outputs.append(tree(site / "output"))
-    assert all(o == outputs[0] for o in outputs[1:])
+    for output in outputs[1:]:
+        assert sorted(k for k in output.keys() | outputs[0].keys()
+                      if output.get(k) != outputs[0].get(k)) == []
+    # A pool really ran, for reading and for rendering, each time more than one job was asked.
+    assert pools == [2, 2, 3, 3]
+    assert len(Counting.maps) == 2 and min(Counting.maps) >= 2
     assert run_digest("build", "--jobs", "0", cwd=site).returncode == 2
 
 
@@ -182,3 +213,58 @@ def test_a_build_failing_after_render_forgets_what_it_rendered(tmp_path, monkeyp
             build_module.rebuild(cfg)
     build_module.rebuild(cfg)
     assert tree(site / "output") == clean_build_of(site, tmp_path)
+
+
+KILLER = """
+import os, signal, sys
+real, calls = os.replace, [0]
+def replace(*args, **kwargs):
+    calls[0] += 1
+    if calls[0] == int(sys.argv[1]):
+        os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no finally: as a power cut
+    return real(*args, **kwargs)
+os.replace = replace
+from generator.cli import main
+main(["build", "--jobs", "1"])
+"""
+
+
+def test_a_build_killed_while_writing_leaves_files_old_or_new_and_the_next_one_heals(tmp_path):
+    """SIGKILL at the k-th rename of the write phase (pages, folders, manifest, cache): every
+    file is whole, old or new; the next build leaves exactly what a clean build makes."""
+    import subprocess
+    import sys
+
+    site = site_without_search(tmp_path)
+    add_articles(site, 12)
+    rebuild(site)
+    old = tree(site / "output")
+    for path in sorted((site / "content/world").glob("generated-*.md"))[::2]:
+        path.write_text(path.read_text().replace("harbours", "airports"))
+    (site / "content/world/generated-01.md").unlink()
+    (site / "content/world/later.md").write_text("---\ntitle: Later\ndate: 2024-01-02\n---\nNew.\n")
+    new = clean_build_of(site, tmp_path)
+    saved = tmp_path / "saved"
+    shutil.copytree(site, saved)
+    renames = None
+    for k in [1, 2, 4, 8, 10**6]:
+        shutil.rmtree(site)
+        shutil.copytree(saved, site)
+        result = subprocess.run([sys.executable, "-c", KILLER, str(k)], cwd=site,
+                                capture_output=True, text=True, timeout=60)
+        if result.returncode == 0:
+            renames = k  # more renames asked than the build makes: it finished
+            assert tree(site / "output") == new
+            break
+        assert result.returncode == -9, result.stderr
+        now = tree(site / "output")
+        for name, data in now.items():
+            if name == MANIFEST and data not in (old[name], new[name]):
+                # Written before the first move: it claims the old files and the new ones.
+                claimed = set(json.loads(data)["files"])
+                assert claimed == {n for n in old.keys() | new.keys() if n != MANIFEST}
+            elif not name.startswith(".digest-staging/"):
+                assert data in (old.get(name), new.get(name)), f"{name} after rename {k}"
+        assert run_digest("build", cwd=site).returncode == 0
+        assert tree(site / "output") == new, f"after a kill at rename {k}"
+    assert renames is not None, "every kill landed before the build's end: ask for more renames"

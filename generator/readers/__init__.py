@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -14,6 +13,7 @@ from .. import __version__
 from ..cache import Cache, library_versions, source_digest
 from ..config import Config
 from ..errors import ContentError, ContentWarning, internal_error
+from ..executors import StageExecutor
 from ..model import Article
 from ..text import first_control, strip_controls
 from . import export, frontmatter, pelican
@@ -146,7 +146,7 @@ class ReadResult:
 
 def read_all(
     sources: list[Source], cfg: Config, cache: Cache | None = None,
-    executor: Executor | None = None,
+    executor: StageExecutor | None = None,
 ) -> ReadResult:
     """Read every source: unchanged files come from the cache, the rest are parsed, on the
     executor when given."""
@@ -192,7 +192,7 @@ def read_all(
         else:
             misses.append((source, raw, digest))
     if misses:
-        batches = [misses[i:i + BATCH] for i in range(0, len(misses), BATCH)]
+        batches = executor.chunks(misses, BATCH) if executor is not None else [misses]
         parse = partial(_parse_batch, cfg=cfg)
         mapped = executor.map(parse, batches) if executor is not None else map(parse, batches)
         for batch, parsed in zip(batches, mapped):

@@ -61,7 +61,7 @@ def read(raw: str, source: Source, cfg: Config) -> Parsed:
             if len(similar) < similar_wanted:
                 similar.append(stripped)
             else:  # more lines than announced: they belong to no section we know
-                warn(number, f"Similar Readings announced {similar_wanted} items; "
+                warn(number, f"Similar Readings announced {text.plural(similar_wanted, 'item')}; "
                              f"this line is one more, and was left out")
         elif section == "summary":
             summary.append(stripped)

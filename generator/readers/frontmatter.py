@@ -32,8 +32,8 @@ class TextLoader(YAML_LOADER):  # type: ignore[misc, valid-type]
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects and not isinstance(node, yaml.ScalarNode):
             raise yaml.constructor.ConstructorError(
-                None, None, "aliases (*name) of lists or mappings are not supported",
-                node.start_mark)
+                None, None, "a list or mapping anchored here (&name) is used again through an "
+                "alias (*name); aliases of lists and mappings are not supported", node.start_mark)
         return super().construct_object(node, deep)
 
     def construct_text(self, node: yaml.Node) -> str:

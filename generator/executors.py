@@ -1,0 +1,72 @@
+"""Where the maps of reading and rendering run: in this process, a pool of workers, or any
+`concurrent.futures.Executor` a factory makes (a Dask cluster's, a thread pool)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
+ExecutorFactory = Callable[[int], Executor]
+TASKS_PER_WORKER = 4  # enough tasks that a slow one does not leave the other workers idle
+SMALLEST_TASK = 8  # items: below this, sending a task costs more than the work in it
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def process_pool(jobs: int) -> Executor:
+    """Forked workers inherit the render stage's state instead of receiving it (see README)."""
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+
+
+class StageExecutor(Executor):
+    """The executor of one stage, made on its first map of at least two tasks: forked workers
+    then see the state the stage set up, and a stage with little to do pays no start-up."""
+
+    def __init__(self, jobs: int, factory: ExecutorFactory | None) -> None:
+        self.jobs, self._factory = jobs, factory
+        self._real: Executor | None = None
+
+    @property
+    def parallel(self) -> bool:
+        return self.jobs > 1 or self._factory is not None
+
+    def chunks(self, items: Sequence[T], largest: int) -> list[Sequence[T]]:
+        """The items in tasks: a few per worker, each between SMALLEST_TASK and `largest`."""
+        size = largest
+        if self.parallel:
+            wanted = -(-len(items) // (self.jobs * TASKS_PER_WORKER))
+            size = max(SMALLEST_TASK, min(largest, wanted))
+        return [items[i:i + size] for i in range(0, len(items), size)]
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):  # type: ignore[override]
+        tasks = list(zip(*iterables))
+        if self._real is None and (len(tasks) < 2 or not self.parallel):
+            return [fn(*task) for task in tasks]
+        if self._real is None:
+            self._real = (self._factory or process_pool)(self.jobs)
+        return self._real.map(fn, *zip(*tasks), timeout=timeout, chunksize=chunksize)
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        if self._real is None:
+            self._real = (self._factory or process_pool)(self.jobs)
+        return self._real.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._real is not None:
+            self._real.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@contextmanager
+def stage_executor(jobs: int, factory: ExecutorFactory | None) -> Iterator[StageExecutor]:
+    executor = StageExecutor(jobs, factory)
+    try:
+        yield executor
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
