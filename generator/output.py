@@ -78,6 +78,12 @@ class Staging:
         self._lock: int | None = None
 
     def open(self) -> Staging:
+        try:
+            return self._open()
+        except OSError as exc:
+            raise _cannot_write(self.root, exc) from None
+
+    def _open(self) -> Staging:
         self.root.mkdir(parents=True, exist_ok=True)
         # Two builds into one folder (a watcher and a `digest build`) take turns: the second
         # waits here for the first to commit or discard. The lock is on the folder itself, so
@@ -110,6 +116,12 @@ class Staging:
         return staged.read_bytes() if staged.is_file() else self._target(relative).read_bytes()
 
     def commit(self, files: set[str], notes: dict[str, str] | None = None) -> WriteReport:
+        try:
+            return self._commit(files, notes)
+        except OSError as exc:  # a full disk, a permission: named, never a traceback
+            raise _cannot_write(Path(exc.filename or self.root), exc) from None
+
+    def _commit(self, files: set[str], notes: dict[str, str] | None = None) -> WriteReport:
         """Move staged files into place; remove our files that `files` no longer lists.
 
         Each move is a rename within one file system, so a reader of output/ (a browser, the
@@ -192,6 +204,10 @@ class Staging:
     def __setstate__(self, state: dict[str, Path]) -> None:
         self.root, self.folder, self._checked = state["root"], state["folder"], {}
         self._lock = None
+
+
+def _cannot_write(path: Path, exc: OSError) -> BuildFailed:
+    return BuildFailed([ContentError(str(path), None, f"cannot write: {exc.strerror or exc}")])
 
 
 def _outside(root: Path, relative: str) -> BuildFailed:
