@@ -1,9 +1,15 @@
-"""Reading the date forms that news sources and the reading tracker write."""
+"""Reading the date forms that news sources, the reading tracker and other generators write.
+
+ISO 8601 and its loose cousins (`2024-5-29 9:00:00 +0000`, a space before the offset, no
+seconds), RFC 822 (`Tue, 10 Jun 2003 04:00:00 GMT`), and words (`Sept. 27, 2023`,
+`27 September 2023 7:30 pm`). Offsets may be `+01:00`, `+0100`, `+01`, `Z`, `UTC` or `GMT`;
+a time without one is in the site's zone.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
@@ -11,12 +17,18 @@ MONTHS = {
     "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
     "dec": 12, "december": 12,
 }
-_TIME = r"(?:[ T,]+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?)?"
+DATE_MAX = 80  # characters: no date is longer, and a long text is not worth a regex's time
+_ZONE = r"(?:\s*(Z|UTC|GMT|[+-]\d{1,2}(?::?\d{2})?))?"
+_TIME = (r"(?:[ T,]+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?\s*([ap]\.?m\.?)?)?"
+         + _ZONE)
+_WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
 # "Sept. 27, 2023", "Sep 27 2023", "September 27, 2023 7:30"
-_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME + r"$", re.IGNORECASE)
-# "27 September 2023"
-_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})" + _TIME + r"$", re.IGNORECASE)
-# "2023/09/27 07:30", "2023-09-27"
+_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME + r"$",
+                          re.IGNORECASE)
+# "27 September 2023", "10 Jun 2003 04:00:00 GMT" (RFC 822, once its weekday is gone)
+_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})" + _TIME + r"$",
+                        re.IGNORECASE)
+# "2023/09/27 07:30", "2023-09-27", "2024-5-29 9:00:00 +0000"
 _NUMERIC = re.compile(r"^(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})" + _TIME + r"$", re.IGNORECASE)
 
 
@@ -38,9 +50,6 @@ def parse_date(value: object, tz: tzinfo) -> datetime:
     return _checked(parsed if parsed.tzinfo else parsed.replace(tzinfo=tz), text)
 
 
-DATE_MAX = 80  # characters: no date is longer, and a long text is not worth a regex's time
-
-
 def _checked(moment: datetime, text: str) -> datetime:
     """A date that every time zone can show: years 2 to 9998 (the ends overflow on conversion)."""
     if not 1 < moment.year < 9999:
@@ -53,11 +62,12 @@ def _checked(moment: datetime, text: str) -> datetime:
 
 
 def _parse_words(text: str) -> datetime:
-    for pattern, order in ((_MONTH_FIRST, "mdy"), (_DAY_FIRST, "dmy"), (_NUMERIC, "ymd")):
-        match = pattern.match(text)
+    bare = _WEEKDAY.sub("", text)
+    for pattern, order in ((_NUMERIC, "ymd"), (_MONTH_FIRST, "mdy"), (_DAY_FIRST, "dmy")):
+        match = pattern.match(bare)
         if not match:
             continue
-        a, b, c, hour, minute, second, ampm = match.groups()
+        a, b, c, hour, minute, second, ampm, zone = match.groups()
         if order == "mdy":
             month, day, year = MONTHS.get(a.lower()), int(b), int(c)
         elif order == "dmy":
@@ -72,7 +82,21 @@ def _parse_words(text: str) -> datetime:
                 break
             h = h % 12 + (12 if ampm.lower().startswith("p") else 0)
         try:
-            return datetime(year, month, day, h, int(minute or 0), int(second or 0))
+            moment = datetime(year, month, day, h, int(minute or 0), int(second or 0))
+            return moment.replace(tzinfo=_zone(zone)) if zone else moment
         except ValueError:
             break
     raise ValueError(f'cannot read "{text}" as a date')
+
+
+def _zone(text: str) -> tzinfo:
+    """`Z`, `UTC`, `GMT`, `+01:00`, `+0100` or `+01` as a fixed offset; ValueError if none."""
+    if text.upper() in {"Z", "UTC", "GMT"}:
+        return UTC
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:-2] if len(digits) > 2 else digits), \
+        int(digits[-2:] if len(digits) > 2 else 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(text)
+    sign = -1 if text[0] == "-" else 1
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,4 +41,33 @@ def test_yaml_values_are_accepted():
                                    "2023/13/01", "13:00", 42])
 def test_impossible_dates_are_errors(value):
     with pytest.raises(ValueError, match="cannot read"):
+        parse_date(value, TOKYO)
+
+
+@pytest.mark.parametrize("value, wanted", [
+    # the shapes other generators' archives hold
+    ("2024-05-29 9:00:00 +0000", datetime(2024, 5, 29, 9, tzinfo=UTC)),
+    ("2024-5-9 09:00", datetime(2024, 5, 9, 9, tzinfo=TOKYO)),
+    ("2024-05-29 09:00 +01:00", datetime(2024, 5, 29, 8, tzinfo=UTC)),
+    ("2024-05-29T09:00:00+0100", datetime(2024, 5, 29, 8, tzinfo=UTC)),
+    ("2024-05-29 09:00:00 -05", datetime(2024, 5, 29, 14, tzinfo=UTC)),
+    ("2024-05-29 09:00:00.123456 Z", datetime(2024, 5, 29, 9, 0, 0, 123456, tzinfo=UTC)),
+    ("2024-05-29 09:00 UTC", datetime(2024, 5, 29, 9, tzinfo=UTC)),
+    ("2024-05-29 09:00:00 GMT", datetime(2024, 5, 29, 9, tzinfo=UTC)),
+    ("Tue, 10 Jun 2003 04:00:00 GMT", datetime(2003, 6, 10, 4, tzinfo=UTC)),
+    ("Tue, 10 Jun 2003 04:00:00 +0200", datetime(2003, 6, 10, 2, tzinfo=UTC)),
+    ("10 Jun 2003 04:00", datetime(2003, 6, 10, 4, tzinfo=TOKYO)),
+    ("Wednesday, September 27, 2023 at 7:30 pm", datetime(2023, 9, 27, 19, 30, tzinfo=TOKYO)),
+    ("2024-05-29", datetime(2024, 5, 29, tzinfo=TOKYO)),
+])
+def test_other_generators_date_shapes(value, wanted):
+    moment = parse_date(value, TOKYO)
+    assert moment == wanted and moment.tzinfo is not None
+
+
+@pytest.mark.parametrize("value", ["2024-05-29 09:00 +25:00", "2024-05-29 24:00",
+                                   "Tue, 31 Jun 2003 04:00:00 GMT", "0001-01-01T00:00:00+05:00",
+                                   "9999-12-31T23:00:00-05:00", "2024-05-29 " + "9" * 200])
+def test_out_of_range_dates_are_errors(value):
+    with pytest.raises(ValueError):
         parse_date(value, TOKYO)

@@ -17,7 +17,7 @@ from ..executors import StageExecutor
 from ..model import Article
 from ..text import first_control, strip_controls
 from . import export, frontmatter, pelican
-from .common import Parsed
+from .meta import Parsed
 
 BATCH = 64  # files per task: enough to hide the cost of sending work to another process
 

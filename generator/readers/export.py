@@ -16,7 +16,8 @@ from .. import text
 from ..config import Config
 from ..dates import parse_date
 from ..errors import ContentError, ContentWarning
-from .common import Parsed, finish, url_problem
+from .common import finish
+from .meta import Parsed, url_problem
 
 if TYPE_CHECKING:
     from . import Source

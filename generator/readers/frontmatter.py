@@ -15,7 +15,8 @@ import yaml
 
 from ..config import YAML_LOADER, Config
 from ..errors import ContentError
-from .common import Meta, Parsed, article_from_markdown
+from .common import article_from_markdown
+from .meta import Meta, Parsed
 
 if TYPE_CHECKING:
     from . import Source

@@ -6,7 +6,8 @@ import re
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from .common import Meta, Parsed, article_from_markdown
+from .common import article_from_markdown
+from .meta import Meta, Parsed
 
 if TYPE_CHECKING:
     from . import Source
