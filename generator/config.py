@@ -12,6 +12,7 @@ import yaml
 
 from .errors import ConfigError, ContentError
 from .feeds import FEEDS_KEYS, FeedsConfig, feeds_config_from_mapping
+from .fetching.settings import FetchConfig, fetch_config_from_mapping
 from .markdown import ENGINES, engine_available
 from .related import RelatedConfig, related_config_from_mapping
 from .text import slugify
@@ -50,6 +51,7 @@ class Config:
     markdown_engine: str = "python-markdown"
     feeds: FeedsConfig = FeedsConfig()
     related: RelatedConfig = RelatedConfig()
+    fetch: FetchConfig = FetchConfig()
     drafts: bool = False
 
     @property
@@ -85,6 +87,7 @@ KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
                        "(cmark-gfm, much faster; pip install 'digest[fast]')."),
     "related": (dict, "Related reading and stories across sources: see the table of related.* keys."),
     "search": (bool, "Build the full-text search index (Pagefind) and the /search/ page."),
+    "fetch": (dict, "`digest fetch`: the feeds to fetch into content/; see the fetch.* keys."),
 }
 CATEGORY_KEYS = {"name": str, "description": str, "url": str}
 
@@ -194,7 +197,8 @@ def load_config(
 
     feeds, feed_errors = feeds_config_from_mapping(values.pop("feeds", None))
     related, related_errors = related_config_from_mapping(values.pop("related", None))
-    for keys, message in feed_errors + related_errors:
+    fetch, fetch_errors = fetch_config_from_mapping(values.pop("fetch", None))
+    for keys, message in feed_errors + related_errors + fetch_errors:
         err(keys, message)
 
     if errors:
@@ -207,18 +211,24 @@ def load_config(
         categories=categories,
         feeds=feeds,
         related=related,
+        fetch=fetch,
         **values,
     )
 
 
 def _key_lines(node: yaml.Node | None, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
-    """Line (1-based) of every mapping key, by its path of keys."""
+    """Line (1-based) of every mapping key, by its path of keys; a list item's path ends in its
+    index ("0", "1", ...), so that an error in `fetch.sources` can name the entry's line."""
     lines: dict[tuple[str, ...], int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             path = prefix + (str(key_node.value),)
             lines[path] = key_node.start_mark.line + 1
             lines.update(_key_lines(value_node, path))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[prefix + (str(index),)] = item.start_mark.line + 1
+            lines.update(_key_lines(item, prefix + (str(index),)))
     return lines
 
 
