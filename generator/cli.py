@@ -66,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
     new_cmd.add_argument("--category", metavar="C", help="category id (also its folder)")
     new_cmd.add_argument("--tags", metavar="a,b", default="", help="comma-separated tags")
     new_cmd.set_defaults(handler=_new, output=None, base_url=None, drafts=False)
+
+    fetch_cmd = commands.add_parser(
+        "fetch", help="write the new entries of the feeds you follow into content/")
+    _common(fetch_cmd)
+    fetch_cmd.add_argument("--opml", type=Path, metavar="FILE",
+                           help="also fetch the feeds an OPML file lists, and print the YAML "
+                                "that adds them to config.yaml")
+    fetch_cmd.set_defaults(handler=_fetch, output=None, base_url=None, drafts=False)
     _watch_commands(commands)
     return parser
 
@@ -159,6 +167,12 @@ def _new(args: argparse.Namespace, cfg: Config) -> int:
         handle.write("\n".join(lines))
     print(_shown(path))
     return EXIT_OK
+
+
+def _fetch(args: argparse.Namespace, cfg: Config) -> int:
+    from .fetching.run import fetch_command  # feedparser loads only for this command
+
+    return fetch_command(cfg, args.opml)
 
 
 def _watch_commands(commands: argparse._SubParsersAction) -> None:
