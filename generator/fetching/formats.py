@@ -116,10 +116,12 @@ def _paragraphs(plain: str) -> str:
 
 def _feedparser_date(raw: Any, key: str) -> datetime | None:
     # The text keeps the publisher's offset; feedparser's `*_parsed` (UTC) reads more formats.
-    exact = parse_feed_date(raw.get(key))
+    # dict.get, not raw.get: feedparser answers "published" with "updated" when there is none
+    # (and warns), which would make every updated entry look published then.
+    exact = parse_feed_date(dict.get(raw, key))
     if exact is not None:
         return exact
-    parsed: time.struct_time | None = raw.get(f"{key}_parsed")
+    parsed: time.struct_time | None = dict.get(raw, f"{key}_parsed")
     return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
 
 
