@@ -26,7 +26,7 @@ from generator.fetching.files import (
 from generator.fetching.formats import NotAFeed, parse_feed, parse_json_feed
 from generator.fetching.normalize import FeedEntry, make_entry, parse_feed_date, stable_id
 from generator.fetching.opml import OpmlError, read_opml, sources_yaml
-from generator.fetching.run import clock, entry_date, expired
+from generator.fetching.run import clock, entry_date, expired, run_fetch
 from generator.fetching.settings import FetchSource
 from generator.fetching.state import EntryRecord, FetchState
 from generator.readers import Source, parse_source
@@ -167,6 +167,7 @@ def test_json_feed_1_0_author_and_sniffing_without_a_media_type():
 @pytest.mark.parametrize("body, content_type", [
     (b"<html><body><p>Not a feed <b>at all</p>", "text/html"),
     (b"this is not XML {", "application/xml"),
+    (b"<rss><channel><item>cut off here", "application/rss+xml"),
     (b'{"version": "1", "items": []}', "application/json"),
     (b'{"broken json', "application/feed+json"),
 ])
@@ -413,3 +414,40 @@ def test_download_is_conditional_gunzips_and_keeps_to_its_limits():
             download(server.url("/rss"), Validators(), 5, 100)
         with pytest.raises(FetchFailed, match="HTTP 404"):
             download(server.url("/missing"), Validators(), 5, 100)
+
+
+# --- a whole run, in this process ----------------------------------------------------------------
+
+def pier_feed(updated: str, text: str) -> bytes:
+    return (f'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry>'
+            f"<id>urn:x:1</id><title>Pier report</title>"
+            f'<link href="https://pier.example/1"/><published>2024-05-30T08:00:00Z</published>'
+            f"<updated>{updated}</updated><content>{text}</content></entry><entry>"
+            f"<id>urn:x:2</id><title>Second item</title><updated>2024-05-30T09:00:00Z"
+            f"</updated></entry></feed>").encode()
+
+
+def test_updates_come_in_unless_the_file_was_edited_and_deleted_files_stay_deleted(tmp_path):
+    (tmp_path / "config.yaml").write_text("title: x\n")
+    cfg = load_config(tmp_path / "config.yaml")
+    with FeedServer() as server:
+        sources = [FetchSource(server.url("/feed"), "pier")]
+        server.routes["/feed"] = Route(pier_feed("2024-05-30T08:00:00Z", "First text."))
+        assert run_fetch(cfg, sources, NOW).written == 2
+        report = tmp_path / "content" / "pier" / "2024-05-30-pier-report.md"
+        second = tmp_path / "content" / "pier" / "2024-05-30-second-item.md"
+        assert "First text." in report.read_text()
+
+        server.routes["/feed"] = Route(pier_feed("2024-05-31T08:00:00Z", "Corrected text."))
+        second.unlink()  # not wanted: fetch must not bring it back
+        run = run_fetch(cfg, sources, NOW)
+        assert (run.written, run.updated, run.skipped) == (0, 1, 1)
+        assert "Corrected text." in report.read_text()
+        assert 'updated: "2024-05-31T08:00:00+00:00"' in report.read_text()
+        assert not second.exists()
+
+        report.write_text(report.read_text().replace("Corrected text.", "My own note."))
+        server.routes["/feed"] = Route(pier_feed("2024-06-01T08:00:00Z", "Third text."))
+        run = run_fetch(cfg, sources, NOW)
+        assert (run.updated, run.kept_edited) == (0, [report])
+        assert "My own note." in report.read_text()

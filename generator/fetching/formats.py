@@ -40,9 +40,6 @@ def parse_xml_feed(body: bytes, content_type: str, url: str) -> ParsedFeed:
     # A stream, never bytes or a string: feedparser takes a string that looks like a URL or a
     # path for one, and opens it.
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
-        problem = parsed.get("bozo_exception")
-        raise NotAFeed(f"not a feed ({_short(problem)})" if problem else "not a feed")
     feed_authors = _names(parsed.feed.get("authors", ()))
     entries = []
     for raw in parsed.entries:
@@ -57,6 +54,11 @@ def parse_xml_feed(body: bytes, content_type: str, url: str) -> ParsedFeed:
             content_html=_best_content(raw.get("content", ())))
         if entry is not None:
             entries.append(entry)
+    # A broken feed that still gave entries is read for what it gave, as feed readers do; one
+    # that gave none is no feed (an HTML page, an error text, a cut-off download).
+    if not entries and (parsed.bozo or not parsed.get("version")):
+        problem = parsed.get("bozo_exception")
+        raise NotAFeed(f"not a feed ({_short(problem)})" if problem else "not a feed")
     return ParsedFeed(text.collapse_spaces(parsed.feed.get("title", "")), tuple(entries))
 
 
