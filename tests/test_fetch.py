@@ -298,7 +298,8 @@ def test_the_hash_tells_an_edited_file_from_an_untouched_one(tmp_path):
 
 
 def test_html_in_the_body_is_one_block_that_markdown_leaves_alone(tmp_path):
-    html = "<p>2 * 3 * 4 and _x_ and [a](b)</p>\n\n  \n<pre>one\n\n    four</pre>\n\n<p># no</p>"
+    html = ("Text first, _x_ and *y*\n<p>2 * 3 * 4 and _x_ and [a](b)</p>\n\n  \n"
+            "<pre>one\n\n    four</pre>\n\n<p># no</p>")
     body = markdown_safe_html(html)
     assert "\n\n" not in body and "one&#10;&#10;    four" in body
     for engine in ("python-markdown", "commonmark"):
@@ -307,6 +308,7 @@ def test_html_in_the_body_is_one_block_that_markdown_leaves_alone(tmp_path):
                                    published=entry().published))
         (tmp_path / "config.yaml").write_text(f"markdown:\n  engine: {engine}\n")
         article = read_back(path, tmp_path)
+        assert "Text first, _x_ and *y*" in article.body_html, engine
         assert "2 * 3 * 4 and _x_ and [a](b)" in article.body_html, engine
         assert "<pre>one\n\n    four</pre>" in article.body_html, engine
         assert "<h1>" not in article.body_html and "<em>" not in article.body_html
@@ -445,9 +447,31 @@ def test_updates_come_in_unless_the_file_was_edited_and_deleted_files_stay_delet
         assert "Corrected text." in report.read_text()
         assert 'updated: "2024-05-31T08:00:00+00:00"' in report.read_text()
         assert not second.exists()
+        run_fetch(cfg, sources, NOW)
+        assert not second.exists()
+
+        # Without fetch.json, the files themselves say which entries are there.
+        (tmp_path / ".digest-cache" / "fetch.json").unlink()
+        run = run_fetch(cfg, sources, NOW)
+        assert (run.written, run.updated, run.skipped) == (1, 0, 1)  # the deleted one is back
+        second.unlink()
 
         report.write_text(report.read_text().replace("Corrected text.", "My own note."))
         server.routes["/feed"] = Route(pier_feed("2024-06-01T08:00:00Z", "Third text."))
         run = run_fetch(cfg, sources, NOW)
         assert (run.updated, run.kept_edited) == (0, [report])
         assert "My own note." in report.read_text()
+
+
+def test_an_entry_in_two_feeds_is_one_article_and_only_its_first_feed_updates_it(tmp_path):
+    (tmp_path / "config.yaml").write_text("title: x\n")
+    cfg = load_config(tmp_path / "config.yaml")
+    with FeedServer() as server:
+        server.routes["/a"] = Route(pier_feed("2024-05-30T08:00:00Z", "From A."))
+        server.routes["/b"] = Route(pier_feed("2024-05-31T08:00:00Z", "From B, newer."))
+        sources = [FetchSource(server.url("/a"), "pier"), FetchSource(server.url("/b"), "copy")]
+        first = run_fetch(cfg, sources, NOW)
+        again = run_fetch(cfg, sources, NOW)
+    assert (first.written, first.skipped, again.updated) == (2, 2, 0)
+    assert not (tmp_path / "content" / "copy").exists()
+    assert "From A." in (tmp_path / "content" / "pier" / "2024-05-30-pier-report.md").read_text()

@@ -108,8 +108,9 @@ def test_fetch_writes_every_format_builds_and_fetching_again_changes_nothing(
     assert ">no</h1>" in page(site, "/2024/05/27/no/")
     assert "<pre>day 1: dry\n\nday 2: dry</pre>" in page(site, "/2024/05/27/no/")
     # A relative URL in a JSON Feed is read against the feed's own URL, here the test server.
-    assert f'href="{server.url("/log/42-fog")}"' in page(
-        site, "/2024/05/24/fog-horn-sounds-for-six-hours/")
+    fog = page(site, "/2024/05/24/fog-horn-sounds-for-six-hours/")
+    assert f'href="{server.url("/log/42-fog")}"' in fog
+    assert f'href="{server.url("/log/charts/fog")}"' in fog  # against the item's own URL
 
     before = tree(content)
     again = fetch(site, monkeypatch)
