@@ -154,5 +154,10 @@ def _names(people: Iterable[Any]) -> list[str]:
 
 
 def _short(problem: object) -> str:
-    message = text.collapse_spaces(str(problem)) or type(problem).__name__
+    if hasattr(problem, "getMessage"):
+        # An XML syntax error, whose text starts with "<unknown>:line:column", the stream's
+        # name and a place that feedparser's own prologue shifts: the message alone is clearer.
+        message = f"XML: {problem.getMessage()}"
+    else:
+        message = text.collapse_spaces(str(problem)) or type(problem).__name__
     return text.shorten(message, 120)
