@@ -67,16 +67,22 @@ def _parser() -> argparse.ArgumentParser:
     related_cmd.add_argument("article", metavar="PATH_OR_SLUG",
                              help="the article's file, slug, id or URL path")
     related_cmd.add_argument("--drafts", action="store_true", help="include draft articles")
-    related_cmd.set_defaults(handler=_related, output=None, base_url=None, strict=False,
-                             force=False)
+    related_cmd.set_defaults(handler=_related)
 
     new_cmd = commands.add_parser("new", help="write a new Markdown article into content/")
     _common(new_cmd)
     new_cmd.add_argument("title", help="the article's title")
     new_cmd.add_argument("--category", metavar="C", help="category id (also its folder)")
     new_cmd.add_argument("--tags", metavar="a,b", default="", help="comma-separated tags")
-    new_cmd.set_defaults(handler=_new, output=None, base_url=None, drafts=False, strict=False,
-                         force=False)
+    new_cmd.set_defaults(handler=_new)
+
+    fetch_cmd = commands.add_parser(
+        "fetch", help="write the new entries of the feeds you follow into content/")
+    _common(fetch_cmd)
+    fetch_cmd.add_argument("--opml", type=Path, metavar="FILE",
+                           help="also fetch the feeds an OPML file lists, and print the YAML "
+                                "that adds them to config.yaml")
+    fetch_cmd.set_defaults(handler=_fetch)
     _watch_commands(commands)
     return parser
 
@@ -97,12 +103,12 @@ def _common(command: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> Config:
-    cfg = load_config(args.config, args.content, args.output)
-    if args.base_url:
+    cfg = load_config(args.config, args.content, getattr(args, "output", None))
+    if getattr(args, "base_url", None):
         cfg = cfg.with_base_url(args.base_url)
-    if args.drafts or args.strict or args.force:
-        cfg = replace(cfg, drafts=args.drafts, strict=args.strict, force=args.force)
-    return cfg
+    # Options only some commands have; the others build with the defaults.
+    flags = {k: getattr(args, k, False) for k in ("drafts", "strict", "force")}
+    return replace(cfg, **flags) if any(flags.values()) else cfg
 
 
 def _positive(value: str) -> int:
@@ -188,6 +194,12 @@ def _new(args: argparse.Namespace, cfg: Config) -> int:
     return EXIT_OK
 
 
+def _fetch(args: argparse.Namespace, cfg: Config) -> int:
+    from .fetching.run import fetch_command  # feedparser loads only for this command
+
+    return fetch_command(cfg, args.opml)
+
+
 def _watch_commands(commands: argparse._SubParsersAction) -> None:
     """`digest watch` and `digest serve` (generator/watch.py, generator/serve.py)."""
     watch_cmd = commands.add_parser("watch", help="build, then rebuild whenever the sources change")
@@ -208,7 +220,7 @@ def _watch_commands(commands: argparse._SubParsersAction) -> None:
     serve_cmd.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
                            help="address to listen on (default: 127.0.0.1, this machine only)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
-    serve_cmd.set_defaults(handler=_serve, base_url=None)
+    serve_cmd.set_defaults(handler=_serve)
 
 
 def _port(value: str) -> int:

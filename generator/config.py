@@ -12,6 +12,7 @@ import yaml
 
 from .errors import ConfigError, ContentError
 from .feeds import FEEDS_KEYS, FeedsConfig, feeds_config_from_mapping
+from .fetching.settings import FetchConfig, fetch_config_from_mapping
 from .markdown import ENGINES, engine_available
 from .related import RelatedConfig, related_config_from_mapping
 from .text import slugify
@@ -54,6 +55,7 @@ class Config:
     feeds: FeedsConfig = FeedsConfig()
     related: RelatedConfig = RelatedConfig()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    fetch: FetchConfig = FetchConfig()
     drafts: bool = False
     strict: bool = False  # warnings are errors (`--strict`)
     force: bool = False  # write into a non-empty folder that no Digest build wrote (`--force`)
@@ -94,6 +96,7 @@ KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "max_file_size": ((int, str), "A content file larger than this is skipped with a warning, "
                                   "before it is read: bytes, or a size such as `10 MB` "
                                   "(default 10 MB)."),
+    "fetch": (dict, "`digest fetch`: the feeds to fetch into content/; see the fetch.* keys."),
 }
 CATEGORY_KEYS = {"name": str, "description": str, "url": str}
 
@@ -213,7 +216,8 @@ def load_config(
 
     feeds, feed_errors = feeds_config_from_mapping(values.pop("feeds", None))
     related, related_errors = related_config_from_mapping(values.pop("related", None))
-    for keys, message in feed_errors + related_errors:
+    fetch, fetch_errors = fetch_config_from_mapping(values.pop("fetch", None))
+    for keys, message in feed_errors + related_errors + fetch_errors:
         err(keys, message)
 
     if errors:
@@ -226,6 +230,7 @@ def load_config(
         categories=categories,
         feeds=feeds,
         related=related,
+        fetch=fetch,
         **values,
     )
 
@@ -242,13 +247,18 @@ def parse_size(value: int | str) -> int | None:
 
 
 def _key_lines(node: yaml.Node | None, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
-    """Line (1-based) of every mapping key, by its path of keys."""
+    """Line (1-based) of every mapping key, by its path of keys; a list item's path ends in its
+    index ("0", "1", ...), so that an error in `fetch.sources` can name the entry's line."""
     lines: dict[tuple[str, ...], int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             path = prefix + (str(key_node.value),)
             lines[path] = key_node.start_mark.line + 1
             lines.update(_key_lines(value_node, path))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[prefix + (str(index),)] = item.start_mark.line + 1
+            lines.update(_key_lines(item, prefix + (str(index),)))
     return lines
 
 
