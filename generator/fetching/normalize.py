@@ -51,16 +51,18 @@ def make_entry(
     """One normalized entry; None for an entry with nothing to show (no title, text or link).
     `base` is what relative URLs are read against: the entry's xml:base, else the feed's URL."""
     link = absolute_url(str(link), base) if link else None
+    # Control characters are never text: removed here, as the readers remove them.
+    summary_html, content_html = _no_controls(summary_html), _no_controls(content_html)
     body = clean_html(content_html or summary_html or "", base)
     plain = text.html_to_text(body)
     summary = text.html_to_text(summary_html) if summary_html else plain
     summary = text.excerpt(summary, SUMMARY_WORDS)
-    title_text = str(title or "")
+    title_text = _no_controls(str(title or ""))
     title_text = text.html_to_text(title_text) if title_is_html else text.collapse_spaces(title_text)
     if not title_text and not plain and not link:
         return None
     title_text = title_text or text.derive_title(summary, [plain])
-    entry_id = text.collapse_spaces(str(id)) if id not in (None, "") else ""
+    entry_id = text.collapse_spaces(_no_controls(str(id))) if id not in (None, "") else ""
     later = updated if published and updated and updated > published else None
     return FeedEntry(
         id=entry_id or stable_id(feed_url, link, title_text, plain),
@@ -121,7 +123,11 @@ def parse_feed_date(value: Any) -> datetime | None:
 def _unique(values: Iterable[Any]) -> tuple[str, ...]:
     result: list[str] = []
     for value in values:
-        cleaned = text.collapse_spaces(str(value or ""))
+        cleaned = text.collapse_spaces(_no_controls(str(value or "")))
         if cleaned and cleaned not in result:
             result.append(cleaned)
     return tuple(result)
+
+
+def _no_controls(value: str | None) -> str | None:
+    return text.strip_controls(value)[0] if value else value
