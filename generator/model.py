@@ -29,6 +29,7 @@ class Article:
     similar: tuple[str, ...] = ()
     draft: bool = False
     authors: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # old URL paths that redirect here
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
     fingerprint: str = ""  # hash of the source bytes and every setting that shaped this Article
 

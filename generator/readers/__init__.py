@@ -15,13 +15,14 @@ from ..config import Config
 from ..errors import ContentError, ContentWarning, internal_error
 from ..executors import StageExecutor
 from ..model import Article
+from ..redirects import Redirect
 from ..text import first_control, strip_controls
 from . import export, frontmatter, pelican
 from .meta import Parsed
 
 BATCH = 64  # files per task: enough to hide the cost of sending work to another process
 
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mdx")
 EXPORT_SUFFIXES = (".txt",)
 
 # Editor and OS litter: never articles, never parsed. vim's write probe `4913`, swap files,
@@ -142,6 +143,7 @@ class ReadResult:
     articles: list[Article]
     errors: list[ContentError]
     warnings: list[ContentWarning]
+    redirects: list[Redirect]  # from redirect-only files
 
 
 def read_all(
@@ -206,13 +208,14 @@ def read_all(
         del cache.articles[stale]
         cache.stamps.pop(stale, None)
         cache.dirty = True
-    out = ReadResult([], [], [])
+    out = ReadResult([], [], [], [])
     for source in sources:
         result = results[source.shown]
         if result.article is not None:
             out.articles.append(result.article)
         out.errors.extend(result.errors)
         out.warnings.extend(result.warnings)
+        out.redirects.extend(result.redirects)
     return out
 
 

@@ -4,7 +4,7 @@ text stays text, URLs must be http(s), dates and counts are parsed by Digest."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import text
@@ -12,19 +12,22 @@ from ..config import Config
 from ..dates import parse_date
 from ..errors import ContentError, ContentWarning
 from ..model import Article
+from ..redirects import Redirect
 
 if TYPE_CHECKING:
     from . import Source
 
 # Aliases as Jekyll, Hugo and Pelican spell them, to the one name an Article uses.
 ALIASES = {
-    "modified": "updated", "lastmod": "updated", "description": "summary",
+    "modified": "updated", "lastmod": "updated", "description": "summary", "excerpt": "summary",
     "url": "source_url", "link": "source_url", "source": "source_url", "uuid": "id",
-    "author": "authors", "tag": "tags", "similar_readings": "similar",
+    "author": "authors", "by": "authors", "tag": "tags", "similar_readings": "similar",
+    "redirect": "redirect_to", "redirect_from": "aliases", "alias": "aliases",
 }
 KNOWN = {
     "title", "date", "updated", "category", "categories", "tags", "summary", "slug", "source_url",
     "id", "draft", "published", "status", "authors", "similar", "read_count", "last_read",
+    "aliases", "redirect_to", "permalink",
 }
 URL_SCHEMES = ("http", "https")
 
@@ -37,6 +40,7 @@ class Parsed:
     article: Article | None
     errors: tuple[ContentError, ...] = ()
     warnings: tuple[ContentWarning, ...] = ()
+    redirects: tuple[Redirect, ...] = ()  # old URLs a redirect-only file asks for
 
 
 @dataclass(slots=True)
@@ -49,6 +53,9 @@ class Meta:
     errors: list[ContentError] = field(default_factory=list)
     warnings: list[ContentWarning] = field(default_factory=list)
     written: dict[str, str] = field(default_factory=dict)  # key -> the spelling the file used
+    format: str = "yaml"  # "yaml", "toml" or "pelican": how a list written as text splits
+    body_line: int = 1  # the file's line where the body starts
+    redirects: list[Redirect] = field(default_factory=list)
 
     def add(self, key: str, value: Any, line: int) -> None:
         written = key.strip()
@@ -63,14 +70,19 @@ class Meta:
         where = line if line is not None else self.lines.get(key or "", 1)
         self.errors.append(ContentError(self.source.shown, where, message))
 
-    def warn(self, key: str | None, message: str, line: int | None = None) -> None:
-        where = line if line is not None else self.lines.get(key or "", 1)
+    def warn(self, key: str | None, message: str, line: int | None = 0) -> None:
+        where = line if line != 0 else self.lines.get(key or "", 1)
         self.warnings.append(ContentWarning(self.source.shown, where, message))
 
     def result(self, article: Article | None) -> Parsed:
         if self.errors:
             article = None
-        return Parsed(article, tuple(self.errors), tuple(self.warnings))
+        return Parsed(article, tuple(self.errors), tuple(self.warnings), tuple(self.redirects))
+
+    def skip(self, why: str) -> Parsed:
+        """Not an article: a warning says why, and nothing else of the file is kept."""
+        self.warn(None, f"skipped: {why}", line=None)
+        return Parsed(None, (), tuple(self.warnings), tuple(self.redirects))
 
 
 def normal_key(key: str) -> str:
@@ -85,7 +97,7 @@ def _clean(meta: Meta, key: str, value: str) -> str:
 
 
 def text_value(meta: Meta, key: str) -> str | None:
-    value = meta.values.get(key)
+    value = _scalar_text(meta.values.get(key))
     if value is None:
         return None
     if not isinstance(value, str):
@@ -128,12 +140,15 @@ def _kind(value: Any) -> str:
     return names.get(type(value), f"a {type(value).__name__}")
 
 
-def list_value(meta: Meta, key: str, separator: str = ",") -> tuple[str, ...]:
+def list_value(meta: Meta, key: str, separator: str = ",", words: bool = False
+               ) -> tuple[str, ...]:
+    """A list, or text split at `separator`; at spaces too when `words` and the text has no
+    separator in it (Jekyll's `tags: economy transport`)."""
     value = meta.values.get(key)
     if value is None:
         return ()
     if isinstance(value, str):
-        items = value.split(separator)
+        items = value.split(separator) if separator in value or not words else value.split()
     elif isinstance(value, list):
         items = value
     else:
@@ -142,6 +157,7 @@ def list_value(meta: Meta, key: str, separator: str = ",") -> tuple[str, ...]:
     for item in items:
         if item is None:
             continue
+        item = _scalar_text(item)
         if not isinstance(item, str):
             meta.error(key, f"{key}: expected a list of text, found {_kind(item)} in it")
             return ()
@@ -149,6 +165,25 @@ def list_value(meta: Meta, key: str, separator: str = ",") -> tuple[str, ...]:
         if cleaned and cleaned not in result:
             result.append(cleaned)
     return tuple(result)
+
+
+def authors_value(meta: Meta) -> tuple[str, ...]:
+    """Names from text, a list, or mappings with a `name` (as Jekyll themes write authors)."""
+    value = meta.values.get("authors")
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(item, dict) for item in items):
+        meta.values["authors"] = [item.get("name") if isinstance(item, dict) else item
+                                  for item in items]
+    return list_value(meta, "authors")
+
+
+def _scalar_text(value: Any) -> Any:
+    """A number or date that a typed format (TOML) wrote where text belongs, as text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
 
 
 def date_value(meta: Meta, key: str, cfg: Config) -> datetime | None:

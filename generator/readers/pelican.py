@@ -20,7 +20,7 @@ _KEY = re.compile(r"[A-Za-z][\w -]{0,29}")
 def read(text: str, source: Source, cfg: Config) -> Parsed:
     """A file with no header at all is read as a body: its date must then come from its name."""
     lines = text.split("\n")
-    meta = Meta(source)
+    meta = Meta(source, format="pelican")
     body_start = 0
     for number, line in enumerate(lines):
         if not line.strip():
@@ -34,4 +34,5 @@ def read(text: str, source: Source, cfg: Config) -> Parsed:
         meta.add(key, value.strip(), number + 1)
     else:
         body_start = len(lines)
+    meta.body_line = body_start + 1
     return article_from_markdown(meta, "\n".join(lines[body_start:]), cfg)
