@@ -12,6 +12,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
 SEED = REPO / "content" / "tracker" / "000_605b23a3d821c83e.txt"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+# The fixture sites whose whole output is committed under tests/golden/ (test_golden.py).
+GOLDEN_SITES = ("basic", "stories")
 
 
 def digest_command() -> list[str]:
@@ -31,6 +34,24 @@ def copy_site(name: str, dest: Path) -> Path:
     shutil.copytree(SITES / name, site)
     shutil.copytree(REPO / "templates", site / "templates")
     return site
+
+
+def build_golden(name: str, dest: Path) -> Path:
+    """Build a fixture site as its golden tree was built; return its output folder.
+
+    Search is off: the Pagefind bundle is binary and large, and the reproducibility test
+    (test_reproducible.py) covers it. The setting goes into the copy's config only, so the
+    fixture itself, which other tests build with search on, is left as it is.
+    """
+    site = copy_site(name, dest)
+    config = site / "config.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "search:" not in text, f"tests/sites/{name}/config.yaml sets search itself"
+    config.write_text(text.rstrip("\n") + "\nsearch: false\n", encoding="utf-8")
+    result = run_digest("build", "--no-cache", cwd=site)
+    if result.returncode != 0:
+        raise AssertionError(f"digest build of tests/sites/{name} failed:\n{result.stderr}")
+    return site / "output"
 
 
 @pytest.fixture
