@@ -1,8 +1,11 @@
-"""Reading the date forms that news sources and the reading tracker write."""
+"""Reading the date forms that news sources and the reading tracker write, and the one clock
+that Digest lets into what it writes (`now`)."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, tzinfo
 
 MONTHS = {
@@ -76,3 +79,31 @@ def _parse_words(text: str) -> datetime:
         except ValueError:
             break
     raise ValueError(f'cannot read "{text}" as a date')
+
+
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+
+
+def source_date_epoch(environ: Mapping[str, str] | None = None) -> datetime | None:
+    """The time SOURCE_DATE_EPOCH names (https://reproducible-builds.org/specs/source-date-epoch/),
+    in UTC; None when it is unset or empty. Raises ValueError (its message for after the
+    variable's name) when it is not a whole number of seconds since 1970, as the specification
+    asks: a build must not quietly fall back to the clock it was told not to use."""
+    value = (os.environ if environ is None else environ).get(SOURCE_DATE_EPOCH, "").strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise ValueError("expected a whole number of seconds since 1970-01-01 UTC (as "
+                         f"`date +%s` prints), got {value[:40]!r}")
+    try:
+        return _checked(datetime.fromtimestamp(int(value), UTC), value)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"{value[:40]} seconds is past the dates Digest can show") from None
+
+
+def now(tz: tzinfo, environ: Mapping[str, str] | None = None) -> datetime:
+    """The current time in `tz` to the second, or SOURCE_DATE_EPOCH's when it is set: the only
+    clock that anything Digest writes may show."""
+    fixed = source_date_epoch(environ)
+    moment = fixed if fixed is not None else datetime.now(UTC)
+    return moment.astimezone(tz).replace(microsecond=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -23,9 +24,17 @@ def digest_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "generator.cli"]
 
 
-def run_digest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_digest(*args: str, cwd: Path, env: dict[str, str | None] | None = None
+               ) -> subprocess.CompletedProcess[str]:
+    """The command in `cwd`; `env` changes this process's environment for it (None removes)."""
+    environ = dict(os.environ)
+    for name, value in (env or {}).items():
+        if value is None:
+            environ.pop(name, None)
+        else:
+            environ[name] = value
     return subprocess.run(digest_command() + list(args), cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, env=environ)
 
 
 def copy_site(name: str, dest: Path) -> Path:
