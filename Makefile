@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: build serve test clean bench
+.PHONY: build serve test golden clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Rebuilds the expected output trees in tests/golden/ after an intended change to the output;
+# commit them with the change (README: Development).
+golden: $(STAMP)
+	$(BIN)/python tests/golden/regenerate.py
 
 clean:
 	rm -rf output .digest-cache .pytest_cache

@@ -11,9 +11,10 @@ from pathlib import Path
 from . import search
 from .cache import CACHE_FOLDER, Cache, fingerprint
 from .config import Config
+from .dates import SOURCE_DATE_EPOCH, source_date_epoch
 from .errors import BuildFailed, ContentError, ContentWarning, internal_error, unique_sorted
 from .executors import ExecutorFactory, stage_executor
-from .feeds import feed_files
+from .feeds import EPOCH, feed_files
 from .model import Page
 from .output import Staging, output_dir_errors, read_manifest
 from .pages import path_errors, plan_pages, reserved_paths
@@ -95,6 +96,10 @@ def _build(cfg: Config, jobs: int, executor_factory: ExecutorFactory | None, use
                                cfg.force)
     if cfg.search:
         search.check_available()
+    try:
+        source_date = source_date_epoch()  # read once: a feed of an empty site shows it
+    except ValueError as exc:
+        raise BuildFailed([ContentError(SOURCE_DATE_EPOCH, None, str(exc))]) from None
     folder = cfg.root / CACHE_FOLDER
     cache = _live.get(folder) if keep else None
     if cache is None:
@@ -137,10 +142,12 @@ def _build(cfg: Config, jobs: int, executor_factory: ExecutorFactory | None, use
             report = render_all(plan, cfg, site, urls, cache, staging, executor)
         files = {urls.output_path(page.url) for page in plan}
         extra = static_files(cfg.templates_dir / "static")
-        site_key = fingerprint(cfg, site.articles)
+        empty_updated = source_date or EPOCH
+        site_key = fingerprint(cfg, site.articles, empty_updated)
         feed_memo = cache.derived.setdefault("feed-memo", ("", {}))[1]
         extra.update(cache.reuse("feeds", site_key,
-                                 lambda: feed_files(site, urls, cfg, cfg.feeds, feed_memo)))
+                                 lambda: feed_files(site, urls, cfg, cfg.feeds, feed_memo,
+                                                    empty_updated)))
         # The sitemap shows pages and the dates of what they list, which depends on where each
         # article is listed, not on its text: an edit to a body leaves it as it was.
         dates = fingerprint(cfg, [(p.url, p.template) for p in plan],
@@ -199,9 +206,14 @@ def load_site(cfg: Config) -> tuple[Site, Related]:
 
 def search_bundle(plan: list[Page], cache: Cache, staging: Staging, urls: Urls
                   ) -> tuple[str, dict[str, bytes]]:
-    """The Pagefind bundle for the article pages, reused when none of them changed."""
-    paths = [urls.output_path(p.url) for p in plan if p.template == "article.html"]
-    key = fingerprint(search.index_version(), [(p, cache.pages[p][0]) for p in paths])
+    """The Pagefind bundle for the article pages, reused when none of them changed: the same
+    pages give the same bundle, and reusing it saves running Pagefind (most of a rebuild's
+    time on a small site).
+
+    The key, which the manifest keeps, is made of what the bundle is made from, the pages'
+    paths and bytes, so it is the same wherever the site is built."""
+    paths = sorted(urls.output_path(p.url) for p in plan if p.template == "article.html")
+    key = fingerprint(search.index_version(), [(p, cache.pages[p][2]) for p in paths])
     previous = read_manifest(staging.root)
     if previous.notes.get("search") == key:
         bundle = search.previous_bundle(staging.root, previous.files)

@@ -28,7 +28,7 @@ from .errors import ContentWarning
 from .model import Article
 
 T = TypeVar("T")
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 FILE = f"cache-v{CACHE_VERSION}.pickle"
 CACHE_FOLDER = ".digest-cache"
 # Libraries whose output ends up in an Article; a new version of any of them invalidates it.
@@ -49,7 +49,8 @@ def library_versions() -> str:
 class Cache:
     folder: Path | None  # None: a cache that is never saved (tests, --no-cache)
     articles: dict[str, tuple[str, Any]] = field(default_factory=dict)  # source -> (digest, Parsed)
-    pages: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (fingerprint, size)
+    # path -> (fingerprint of what the page is made from, size, digest of its bytes)
+    pages: dict[str, tuple[str, int, str]] = field(default_factory=dict)
     stamps: dict[str, Any] = field(default_factory=dict)  # source -> ((mtime_ns, size), settings)
     terms: dict[str, Any] = field(default_factory=dict)  # article fingerprint -> term counts
     derived: dict[str, Any] = field(default_factory=dict)  # name -> (key, value): whole results

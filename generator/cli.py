@@ -6,13 +6,12 @@ import argparse
 import json
 import sys
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
-from . import __version__
+from . import __version__, dates
 from .build import build, load_site
 from .config import Config, load_config
-from .errors import BuildFailed, ConfigError, internal_error
+from .errors import BuildFailed, ConfigError, ContentError, internal_error
 from .executors import default_jobs
 from .related import explain
 from .text import plural, slugify
@@ -103,6 +102,11 @@ def _common(command: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> Config:
+    try:
+        dates.source_date_epoch()  # a malformed one stops every command, before it writes
+    except ValueError as exc:
+        raise ConfigError([ContentError(dates.SOURCE_DATE_EPOCH, None, str(exc))],
+                          usage=True) from None
     cfg = load_config(args.config, args.content, getattr(args, "output", None))
     if getattr(args, "base_url", None):
         cfg = cfg.with_base_url(args.base_url)
@@ -180,7 +184,7 @@ def _new(args: argparse.Namespace, cfg: Config) -> int:
     if path.exists():
         print(f"digest new: {_shown(path)} already exists; not overwriting it", file=sys.stderr)
         return EXIT_USAGE
-    now = datetime.now(cfg.tz).replace(microsecond=0)  # a new article is dated when written
+    now = dates.now(cfg.tz)  # when written, or SOURCE_DATE_EPOCH's time when it is set
     tags = [t.strip() for t in args.tags.split(",") if t.strip()]
     lines = ["---", f"title: {_yaml_text(args.title)}", f"date: {now.isoformat()}"]
     if category:

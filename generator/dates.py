@@ -4,11 +4,15 @@ ISO 8601 and its loose cousins (`2024-5-29 9:00:00 +0000`, a space before the of
 seconds), RFC 822 (`Tue, 10 Jun 2003 04:00:00 GMT`), and words (`Sept. 27, 2023`,
 `27 September 2023 7:30 pm`). Offsets may be `+01:00`, `+0100`, `+01`, `Z`, `UTC` or `GMT`;
 a time without one is in the site's zone.
+
+It also holds the one clock that Digest lets into what it writes (`now`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 MONTHS = {
@@ -100,3 +104,31 @@ def _zone(text: str) -> tzinfo:
         raise ValueError(text)
     sign = -1 if text[0] == "-" else 1
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+
+
+def source_date_epoch(environ: Mapping[str, str] | None = None) -> datetime | None:
+    """The time SOURCE_DATE_EPOCH names (https://reproducible-builds.org/specs/source-date-epoch/),
+    in UTC; None when it is unset or empty. Raises ValueError (its message for after the
+    variable's name) when it is not a whole number of seconds since 1970, as the specification
+    asks: a build must not quietly fall back to the clock it was told not to use."""
+    value = (os.environ if environ is None else environ).get(SOURCE_DATE_EPOCH, "").strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit():
+        raise ValueError("expected a whole number of seconds since 1970-01-01 UTC (as "
+                         f"`date +%s` prints), got {value[:40]!r}")
+    try:
+        return _checked(datetime.fromtimestamp(int(value), UTC), value)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"{value[:40]} seconds is past the dates Digest can show") from None
+
+
+def now(tz: tzinfo, environ: Mapping[str, str] | None = None) -> datetime:
+    """The current time in `tz` to the second, or SOURCE_DATE_EPOCH's when it is set: the only
+    clock that anything Digest writes may show."""
+    fixed = source_date_epoch(environ)
+    moment = fixed if fixed is not None else datetime.now(UTC)
+    return moment.astimezone(tz).replace(microsecond=0)

@@ -33,7 +33,7 @@ CONTENT_MODES = ("summary", "full")
 ATOM_NS = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # A site with no articles still gets valid feeds; Atom requires an `updated`, and the clock
-# is not allowed to supply one.
+# is not allowed to supply one: SOURCE_DATE_EPOCH does when it is set, else this.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The authority of entry ids that are not UUIDs. It names the generator rather than a host, so
 # ids survive a change of base_url (see `entry_id`).
@@ -148,11 +148,12 @@ class Feed:
     page_url: str  # absolute: the HTML page the feed mirrors
     self_url: str  # absolute
     entries: tuple[Entry, ...]
+    empty_updated: datetime = EPOCH  # `updated` of a feed with no entries
 
     @property
     def updated(self) -> datetime:
         """The newest entry's date, so the same content always gives the same feed."""
-        return max((e.updated for e in self.entries), default=EPOCH)
+        return max((e.updated for e in self.entries), default=self.empty_updated)
 
 
 def absolute_html(body_html: str, page_url: str) -> str:
@@ -209,8 +210,10 @@ def _web_url(value: str | None) -> str | None:
     return xml_text(value.strip()) if scheme in ("http", "https") else None
 
 
-def plan_feeds(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig) -> dict[str, Feed]:
-    """Every feed by its href: the site's, then one per category and one per tag."""
+def plan_feeds(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig,
+               empty_updated: datetime = EPOCH) -> dict[str, Feed]:
+    """Every feed by its href: the site's, then one per category and one per tag. Only the
+    site's can be empty (a site with no articles): it is then dated `empty_updated`."""
     tag_index = {t.slug: t for t in site.tags}
     made: dict[str, Entry] = {}  # an article is in several feeds; clean its text only once
 
@@ -225,7 +228,7 @@ def plan_feeds(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig) -> dict[
     title = xml_text(cfg.title)
     planned = {urls.feed(): Feed(title, xml_text(cfg.description) or title, title,
                                      urls.absolute(urls.home()), urls.absolute(urls.feed()),
-                                     entries(site.articles))}
+                                     entries(site.articles), empty_updated)}
     for category in site.categories:
         href = urls.category_feed(category.id)
         name = xml_text(category.name)
@@ -242,13 +245,14 @@ def plan_feeds(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig) -> dict[
 
 
 def feed_files(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig,
-               memo: dict[str, bytes] | None = None) -> dict[str, bytes]:
+               memo: dict[str, bytes] | None = None,
+               empty_updated: datetime = EPOCH) -> dict[str, bytes]:
     """Output path -> bytes of feed.xml, rss.xml, feed.json, and each category's and tag's Atom.
 
     `memo` keeps each Atom feed's bytes by the fingerprint of what it is made from, between
     builds: after one edit, only the feeds that carry the edited article are written out again.
     """
-    planned = plan_feeds(site, urls, cfg, feeds)
+    planned = plan_feeds(site, urls, cfg, feeds, empty_updated)
     schemes = (urls.absolute(urls.categories()), urls.absolute(urls.tags()))
     language = xml_text(cfg.language)
     previous = dict(memo or {})

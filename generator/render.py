@@ -141,11 +141,11 @@ def render_all(pages: list[Page], cfg: Config, site: Site, urls: Urls, cache: Ca
     results = executor.map(_render_chunk, chunks) if executor else map(_render_chunk, chunks)
     errors: dict[tuple[str, int | None], ContentError] = {}
     staged = 0
-    done: dict[str, tuple[str, int]] = {}
+    done: dict[str, tuple[str, int, str]] = {}
     for rendered, chunk_errors in results:
-        for index, changed, size in rendered:
+        for index, changed, size, digest in rendered:
             path = urls.output_path(pages[index].url)
-            done[path] = (prints[path], size)
+            done[path] = (prints[path], size, digest)
             staged += changed
         for error in chunk_errors:
             errors.setdefault((error.path, error.line), error)
@@ -161,6 +161,12 @@ def render_all(pages: list[Page], cfg: Config, site: Site, urls: Urls, cache: Ca
 RENDER_CHUNK = 128
 
 
+def content_digest(data: bytes) -> str:
+    """A hash of a page's bytes alone: unlike its fingerprint, it does not change with the
+    folder the site is built in, so what is keyed on it can be written into the output."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def _has_size(staging: Staging, path: str, size: int) -> bool:
     try:
         return (staging.root / path).stat().st_size == size
@@ -168,7 +174,8 @@ def _has_size(staging: Staging, path: str, size: int) -> bool:
         return False
 
 
-def _render_chunk(indices: list[int]) -> tuple[list[tuple[int, bool, int]], list[ContentError]]:
+def _render_chunk(indices: list[int]
+                  ) -> tuple[list[tuple[int, bool, int, str]], list[ContentError]]:
     """Render some pages of the job and stage the changed ones; runs in a worker or in-process."""
     global _env
     job = _job
@@ -181,7 +188,7 @@ def _render_chunk(indices: list[int]) -> tuple[list[tuple[int, bool, int]], list
         _env = (id(job), env)
     env = _env[1]
     urls: Urls = job.globals["url"]
-    done: list[tuple[int, bool, int]] = []
+    done: list[tuple[int, bool, int, str]] = []
     errors: list[ContentError] = []
     for index in indices:
         page = job.pages[index]
@@ -204,7 +211,7 @@ def _render_chunk(indices: list[int]) -> tuple[list[tuple[int, bool, int]], list
         data = html.encode("utf-8", "replace")  # a lone surrogate never stops a build
         path = urls.output_path(page.url)
         try:
-            done.append((index, job.staging.put(path, data), len(data)))
+            done.append((index, job.staging.put(path, data), len(data), content_digest(data)))
         except OSError as exc:
             errors.append(ContentError(path, None, f"cannot write: {exc.strerror or exc}"))
         except BuildFailed as exc:

@@ -57,6 +57,24 @@ def test_new_writes_an_article_that_builds(basic_site):
     assert "Ferry service resumes: at last!" in pages[0].read_text()
 
 
+def test_new_dates_the_article_at_source_date_epoch_when_set(basic_site):
+    result = run_digest("new", "Ferry timetable", cwd=basic_site,
+                        env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert result.returncode == 0, result.stderr
+    text = (basic_site / "content/ferry-timetable.md").read_text()
+    assert "\ndate: 2023-11-14T22:13:20+00:00\n" in text  # in the site's zone, Europe/London
+
+
+def test_a_malformed_source_date_epoch_stops_every_command(basic_site):
+    for command in (["build"], ["new", "Ferry timetable"]):
+        result = run_digest(*command, cwd=basic_site, env={"SOURCE_DATE_EPOCH": "yesterday"})
+        assert result.returncode == 2
+        assert result.stderr.startswith("error: SOURCE_DATE_EPOCH: expected a whole number of "
+                                        "seconds since 1970-01-01 UTC")
+    assert not (basic_site / "output").exists()
+    assert not (basic_site / "content/ferry-timetable.md").exists()
+
+
 def test_related_explains_one_article(basic_site):
     result = run_digest("related", "content/world/2023-09-20-harbour-strike.md", cwd=basic_site)
     assert result.returncode == 0, result.stderr

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from generator.dates import parse_date
+from generator.dates import now, parse_date, source_date_epoch
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -71,3 +71,30 @@ def test_other_generators_date_shapes(value, wanted):
 def test_out_of_range_dates_are_errors(value):
     with pytest.raises(ValueError):
         parse_date(value, TOKYO)
+
+
+def test_source_date_epoch_is_read_from_the_environment():
+    assert source_date_epoch({}) is None
+    assert source_date_epoch({"SOURCE_DATE_EPOCH": ""}) is None  # set but empty: unset
+    assert source_date_epoch({"SOURCE_DATE_EPOCH": "1700000000"}) == datetime(
+        2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    assert source_date_epoch({"SOURCE_DATE_EPOCH": "0"}) == datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", "1.7e9", "soon", "\uff11\uff12"])
+def test_a_malformed_source_date_epoch_is_an_error(value):
+    with pytest.raises(ValueError, match="expected a whole number of seconds since 1970"):
+        source_date_epoch({"SOURCE_DATE_EPOCH": value})
+
+
+def test_a_source_date_epoch_past_the_dates_digest_shows_is_an_error():
+    with pytest.raises(ValueError, match="past the dates Digest can show"):
+        source_date_epoch({"SOURCE_DATE_EPOCH": "99999999999999"})
+
+
+def test_now_is_the_source_date_epoch_when_set_else_the_clock():
+    assert now(TOKYO, {"SOURCE_DATE_EPOCH": "1700000000"}) == datetime(
+        2023, 11, 15, 7, 13, 20, tzinfo=TOKYO)
+    moment = now(TOKYO, {})
+    assert moment.tzinfo is TOKYO and moment.microsecond == 0
+    assert abs(moment - datetime.now(UTC)) < timedelta(seconds=5)

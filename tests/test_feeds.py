@@ -177,6 +177,18 @@ def test_a_site_without_articles_still_has_valid_feeds_dated_without_the_clock()
     assert parse(files["feed.xml"]).feed.updated == "1970-01-01T00:00:00+00:00"
 
 
+def test_an_empty_site_s_feeds_show_the_date_they_are_given():
+    """SOURCE_DATE_EPOCH, when the build has one: the date of the sources, not of the build."""
+    moment = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    site, urls, cfg = make_site([])
+    files = feed_files(site, urls, cfg, FeedsConfig(), empty_updated=moment)
+    assert parse(files["feed.xml"]).feed.updated == "2023-11-14T22:13:20+00:00"
+    assert b"<lastBuildDate>Tue, 14 Nov 2023 22:13:20 +0000</lastBuildDate>" in files["rss.xml"]
+    site, urls, cfg = make_site([make_article(1)])
+    dated = feed_files(site, urls, cfg, FeedsConfig(), empty_updated=moment)
+    assert dated == feed_files(site, urls, cfg, FeedsConfig())  # only an empty feed shows it
+
+
 def test_links_are_absolute_under_a_sub_path():
     cfg = make_config("https://example.org/news/")
     body = ('<p><a href="/elsewhere/">root</a> <a href="other/">rel</a> <a href="../up">up</a> '
