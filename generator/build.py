@@ -19,6 +19,7 @@ from .model import Page
 from .output import Staging, output_dir_errors, read_manifest
 from .pages import path_errors, plan_pages, reserved_paths
 from .readers import discover, read_all
+from .redirects import Redirect, redirect_files
 from .related import Related, find_related
 from .render import render_all
 from .site import Site, duplicate_errors
@@ -36,6 +37,7 @@ class BuildReport:
     removed: int
     timings: dict[str, float] = field(default_factory=dict, hash=False)
     warnings: tuple[ContentWarning, ...] = ()
+    drafts: int = 0  # drafts left out (--drafts includes them)
 
     @property
     def seconds(self) -> float:
@@ -132,8 +134,13 @@ def _build(cfg: Config, jobs: int, executor_factory: ExecutorFactory | None, use
                                                reasons=False))
     clock.lap("related")
     plan = plan_pages(site, related, cfg, urls, check=False)
-    if errors := path_errors(plan, urls, reserved_paths(site, urls, cfg)):
+    reserved = reserved_paths(site, urls, cfg)
+    if errors := path_errors(plan, urls, reserved):
         raise BuildFailed(errors, warnings)
+    moved, moved_warnings = redirects(site, read.redirects, plan, reserved, urls, cfg)
+    if moved_warnings and cfg.strict:
+        raise BuildFailed([w.as_error() for w in moved_warnings])
+    warnings = tuple(unique_sorted(warnings + tuple(moved_warnings)))
     clock.lap("plan")
     staging = Staging(cfg.output_dir).open()
     pages_before = dict(cache.pages)
@@ -141,7 +148,7 @@ def _build(cfg: Config, jobs: int, executor_factory: ExecutorFactory | None, use
         with stage_executor(jobs, executor_factory) as executor:
             report = render_all(plan, cfg, site, urls, cache, staging, executor)
         files = {urls.output_path(page.url) for page in plan}
-        extra = static_files(cfg.templates_dir / "static")
+        extra = static_files(cfg.templates_dir / "static") | moved
         empty_updated = source_date or EPOCH
         site_key = fingerprint(cfg, site.articles, empty_updated)
         feed_memo = cache.derived.setdefault("feed-memo", ("", {}))[1]
@@ -173,8 +180,20 @@ def _build(cfg: Config, jobs: int, executor_factory: ExecutorFactory | None, use
     if not keep:
         cache.save()
     clock.lap("write")
+    drafts = 0 if cfg.drafts else sum(a.draft for a in read.articles)
     return BuildReport(len(site.articles), len(plan), report.rendered, written.written,
-                       written.unchanged, written.removed, clock.timings, warnings)
+                       written.unchanged, written.removed, clock.timings, warnings, drafts)
+
+
+def redirects(site: Site, stubs: list[Redirect], plan: list[Page], reserved: dict[str, str],
+              urls: Urls, cfg: Config) -> tuple[dict[str, bytes], list[ContentWarning]]:
+    """Redirect pages from every article's old URLs, and from redirect-only files."""
+    wanted = list(stubs)
+    for article in site.articles:
+        target = urls.absolute(urls.article(article))
+        wanted += [Redirect(old, target, article.source_path) for old in article.aliases]
+    taken = {urls.output_path(p.url) for p in plan} | {r.rstrip("/") for r in reserved}
+    return redirect_files(wanted, urls, taken, cfg.language)
 
 
 def tree_errors(pages: set[str], others: Iterable[str]) -> list[ContentError]:

@@ -136,12 +136,17 @@ def _build(args: argparse.Namespace, cfg: Config) -> int:
               + f"; {_shown(cfg.output_dir)} was not changed.", file=sys.stderr)
         return EXIT_CONTENT
     _print_warnings(report.warnings)
-    print(f"Built {plural(report.articles, 'article')} into {_shown(cfg.output_dir)}: "
+    print(f"Built {plural(report.articles, 'article')}{drafts_note(report.drafts)} into "
+          f"{_shown(cfg.output_dir)}: "
           f"{plural(report.pages, 'page')} ({report.rendered} rendered), "
           f"{plural(report.written, 'file')} written, {report.unchanged} unchanged, "
           f"{report.removed} removed, {plural(len(report.warnings), 'warning')} "
           f"in {report.seconds:.2f} s")
     return EXIT_OK
+
+
+def drafts_note(drafts: int) -> str:
+    return f" ({plural(drafts, 'draft')} skipped; --drafts shows them)" if drafts else ""
 
 
 def _print_warnings(warnings: tuple) -> None:
@@ -194,7 +199,9 @@ def _new(args: argparse.Namespace, cfg: Config) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
-    print(_shown(path))
+    print(_shown(path))  # alone on stdout, for scripts: `$EDITOR "$(digest new Title)"`
+    print("It is a draft: `digest serve --drafts` previews it; remove `draft: true` to "
+          "publish it.", file=sys.stderr)
     return EXIT_OK
 
 

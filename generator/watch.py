@@ -369,9 +369,10 @@ def print_outcome(outcome: Outcome, changed: dict[str, str], cfg: Config) -> Non
     warned = f", {plural(len(outcome.warnings), 'warning')}" if outcome.warnings else ""
     if outcome.report is not None:
         report = outcome.report
+        drafts = f", {plural(report.drafts, 'draft')} skipped" if report.drafts else ""
         print(f"{what}: {report.rendered} of {plural(report.pages, 'page')} rendered, "
-              f"{plural(report.written, 'file')} written, {report.removed} removed{warned} "
-              f"in {outcome.seconds:.2f} s", flush=True)
+              f"{plural(report.written, 'file')} written, {report.removed} removed{drafts}"
+              f"{warned} in {outcome.seconds:.2f} s", flush=True)
         return
     for error in outcome.errors:
         print(f"error: {error}", file=sys.stderr, flush=True)

@@ -46,9 +46,14 @@ def test_new_writes_an_article_that_builds(basic_site):
     assert re.search(r"^date: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", text, re.MULTILINE)
     assert 'tags: ["transport", "islands"]' in text and "draft: true" in text
 
+    assert result.stderr == ("It is a draft: `digest serve --drafts` previews it; remove "
+                             "`draft: true` to publish it.\n")
     again = run_digest("new", "Ferry service resumes: at last!", "--category", "World",
                        cwd=basic_site)
     assert again.returncode == 2 and "already exists" in again.stderr
+    skipped = run_digest("build", cwd=basic_site)
+    assert skipped.stdout.startswith("Built 4 articles (2 drafts skipped; --drafts shows them) "
+                                     "into output/:"), skipped.stdout
 
     build = run_digest("build", "--drafts", cwd=basic_site)
     assert build.returncode == 0, build.stderr
