@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from .. import text
@@ -29,7 +31,62 @@ STAT_FIELDS = {"words": "word_count", "read count": "read_count"}
 DETAIL_FIELDS = {"id", "category id", "url", "date", "created", "updated", "last read"}
 
 
+@dataclass(frozen=True, slots=True)
+class Export:
+    """What one export file says, before it becomes an Article: the fields `digest import`
+    writes as front matter, and the reader turns into an Article."""
+
+    paragraphs: tuple[str, ...]  # the body, repeated paragraphs dropped
+    similar: tuple[str, ...]
+    summary: str  # as the tracker wrote it, possibly cut mid-sentence; "" when it has none
+    word_count: int | None  # the Statistics' count, of the body as exported (repeats included)
+    read_count: int | None
+    details: dict[str, str]  # the known Details keys, lower-cased: id, category id, url, ...
+    dates: dict[str, datetime]  # date, created, updated, last read
+    extra: dict[str, object]  # other Details keys and statistics, as the reader keeps them
+
+    @property
+    def title(self) -> str:
+        """The export has no title: the summary's first sentence, else the body's."""
+        return text.derive_title(self.summary, list(self.paragraphs))
+
+    @property
+    def date(self) -> datetime:
+        return _article_date(self.dates)
+
+
 def read(raw: str, source: Source, cfg: Config) -> Article | list[ContentError]:
+    parsed = parse(raw, source.shown, cfg.tz)
+    if isinstance(parsed, list):
+        return parsed
+    plain = " ".join(parsed.paragraphs)
+    word_count = text.count_words(plain)
+    extra = dict(parsed.extra)
+    if parsed.word_count is not None and parsed.word_count != word_count:
+        extra["export_word_count"] = parsed.word_count
+    summary = text.finish_summary(parsed.summary) if parsed.summary else text.excerpt(plain)
+    return finish(
+        source, cfg,
+        title=parsed.title,
+        slug_hint=None,
+        category=parsed.details.get("category id") or None,
+        id=parsed.details.get("id") or None,
+        date=parsed.date,
+        word_count=word_count,
+        body_html="\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in parsed.paragraphs),
+        summary=summary,
+        source_url=parsed.details.get("url") or None,
+        updated=parsed.dates.get("updated"),
+        created=parsed.dates.get("created"),
+        last_read=parsed.dates.get("last read"),
+        read_count=parsed.read_count,
+        similar=parsed.similar,
+        extra=extra,
+    )
+
+
+def parse(raw: str, shown: str, tz: tzinfo) -> Export | list[ContentError]:
+    """The sections of one export; errors name `shown` and their line."""
     errors: list[ContentError] = []
     body: list[str] = []
     similar: list[str] = []
@@ -56,7 +113,7 @@ def read(raw: str, source: Source, cfg: Config) -> Article | list[ContentError]:
             if len(similar) < similar_wanted:
                 similar.append(stripped)
             else:  # more lines than announced: they belong to no section we know
-                errors.append(ContentError(source.shown, number,
+                errors.append(ContentError(shown, number,
                               f"Similar Readings announced {similar_wanted} items, found more"))
         elif section == "summary":
             summary.append(stripped)
@@ -65,7 +122,7 @@ def read(raw: str, source: Source, cfg: Config) -> Article | list[ContentError]:
         else:
             match = _DETAIL.match(stripped)
             if match is None:
-                errors.append(ContentError(source.shown, number,
+                errors.append(ContentError(shown, number,
                               f"Details: expected `Key: value`, got {stripped!r}"))
             else:
                 details.setdefault(match[1].strip().lower(), (match[2].strip(), number))
@@ -76,43 +133,26 @@ def read(raw: str, source: Source, cfg: Config) -> Article | list[ContentError]:
         if key in details:
             value, number = details[key]
             try:
-                dates[key] = parse_date(value, cfg.tz)
+                dates[key] = parse_date(value, tz)
             except ValueError as exc:
-                errors.append(ContentError(source.shown, number, f"{key.title()}: {exc}"))
+                errors.append(ContentError(shown, number, f"{key.title()}: {exc}"))
     for key, (value, _) in details.items():
         if key not in DETAIL_FIELDS:
             extra[key.replace(" ", "_")] = value
     if not body:
-        errors.append(ContentError(source.shown, 1, "no body text before the first section"))
-    date = _article_date(dates)
-    if date is None and not errors:
-        errors.append(ContentError(source.shown, None, "no Date or Created in Details"))
+        errors.append(ContentError(shown, 1, "no body text before the first section"))
+    if _article_date(dates) is None and not errors:
+        errors.append(ContentError(shown, None, "no Date or Created in Details"))
     if errors:
         return errors
-
-    paragraphs = text.dedupe_paragraphs(body)
-    plain = " ".join(paragraphs)
-    summary_text = text.finish_summary(" ".join(summary)) if summary else text.excerpt(plain)
-    title = text.derive_title(" ".join(summary), paragraphs)
-    word_count = text.count_words(plain)
-    if "word_count" in counts and counts["word_count"] != word_count:
-        extra["export_word_count"] = counts["word_count"]
-    return finish(
-        source, cfg,
-        title=title,
-        slug_hint=None,
-        category=details.get("category id", (None,))[0] or None,
-        id=details.get("id", (None,))[0] or None,
-        date=date,
-        word_count=word_count,
-        body_html="\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs),
-        summary=summary_text,
-        source_url=details.get("url", (None,))[0] or None,
-        updated=dates.get("updated"),
-        created=dates.get("created"),
-        last_read=dates.get("last read"),
-        read_count=counts.get("read_count"),
+    return Export(
+        paragraphs=tuple(text.dedupe_paragraphs(body)),
         similar=tuple(dict.fromkeys(similar)),
+        summary=" ".join(summary),
+        word_count=counts.get("word_count"),
+        read_count=counts.get("read_count"),
+        details={key: value for key, (value, _) in details.items() if key in DETAIL_FIELDS},
+        dates=dates,
         extra=extra,
     )
 
