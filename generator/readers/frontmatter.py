@@ -23,6 +23,15 @@ def applies(text: str) -> bool:
 
 
 def read(text: str, source: Source, cfg: Config) -> Article | list[ContentError]:
+    parsed = read_meta(text, source)
+    if isinstance(parsed, list):
+        return parsed
+    meta, body = parsed
+    return article_from_markdown(meta, body, cfg)
+
+
+def read_meta(text: str, source: Source) -> tuple[Meta, str] | list[ContentError]:
+    """The front matter's keys (aliases resolved, with their lines) and the body after it."""
     lines = text.split("\n")
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "..."))
@@ -48,4 +57,4 @@ def read(text: str, source: Source, cfg: Config) -> Article | list[ContentError]
             key_lines.setdefault(match[1], number)
     for key, value in data.items():
         meta.add(str(key), value, key_lines.get(str(key), 2))
-    return article_from_markdown(meta, "\n".join(lines[end + 1:]), cfg)
+    return meta, "\n".join(lines[end + 1:])

@@ -18,6 +18,12 @@ _HEADER = re.compile(r"^([A-Za-z][\w -]*?)\s*:\s*(.*)$")
 
 def read(text: str, source: Source, cfg: Config) -> Article | list[ContentError]:
     """A file with no header at all is read as a body: its date must then come from its name."""
+    meta, body = read_meta(text, source)
+    return article_from_markdown(meta, body, cfg)
+
+
+def read_meta(text: str, source: Source) -> tuple[Meta, str]:
+    """The header's keys (aliases resolved, with their lines) and the body after it."""
     lines = text.split("\n")
     meta = Meta(source)
     body_start = 0
@@ -32,4 +38,4 @@ def read(text: str, source: Source, cfg: Config) -> Article | list[ContentError]
         meta.add(match[1].replace(" ", "_"), match[2].strip(), number + 1)
     else:
         body_start = len(lines)
-    return article_from_markdown(meta, "\n".join(lines[body_start:]), cfg)
+    return meta, "\n".join(lines[body_start:])
