@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -17,6 +18,8 @@ from .entry import Entry
 from .markup import html_markdown, paragraphs_markdown
 
 HASH_KEY = "import_hash"
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 FLOW_WIDTH = 100  # lists shorter than this stay on the key's line
 
 
@@ -105,4 +108,6 @@ def _scalar(value: Any, tz: tzinfo) -> str:
         value = value.astimezone(tz).isoformat()
     elif isinstance(value, (dict, list, tuple)):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return json.dumps(str(value), ensure_ascii=False)
+    quoted = json.dumps(_SURROGATES.sub("", str(value)), ensure_ascii=False)
+    # JSON leaves these raw; YAML refuses them raw or reads them as line breaks.
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", quoted)

@@ -23,15 +23,28 @@ _INLINE = str.maketrans({
 })
 # Characters that mean something at the start of a line: headings, quotes, lists, rules.
 _LINE_START = {"#": "\\#", ">": "\\>", "-": "\\-", "+": "\\+", ":": "&#58;", "=": "&#61;"}
-_ORDERED_LIST = re.compile(r"^(\d{1,9})([.)])")
+_ORDERED_LIST = re.compile(r"^(\d+)([.)])")
+_URL = re.compile(r"((?:https?|ftp)://[^\s<>]+)", re.IGNORECASE)
+_WWW = re.compile(r"www\.", re.IGNORECASE)
 
 
 def escape_markdown(paragraph: str) -> str:
     """One paragraph of plain text as Markdown that renders to the same visible text."""
-    text = " ".join(paragraph.split()).translate(_INLINE)
-    if text[:1] in _LINE_START:
-        text = _LINE_START[text[0]] + text[1:]
-    return _ORDERED_LIST.sub(r"\1\\\2", text, count=1)
+    text = " ".join(paragraph.split())
+    pieces = _URL.split(text)
+    # Odd pieces are web addresses: cmark-gfm links them as written, escapes included, so
+    # they go in <...>, which both engines read as a link and never unescape.
+    written = "".join(f"<{piece}>" if odd else _escape_words(piece)
+                      for odd, piece in ((i % 2, p) for i, p in enumerate(pieces)) if piece)
+    if written[:1] in _LINE_START:
+        written = _LINE_START[written[0]] + written[1:]
+    return _ORDERED_LIST.sub(r"\1\\\2", written, count=1)
+
+
+def _escape_words(text: str) -> str:
+    """Escapes, and `www.` spelled with an entity, which cmark-gfm would otherwise link."""
+    escaped = text.translate(_INLINE)
+    return _WWW.sub(lambda m: f"&#{ord(m[0][0])};{m[0][1:]}", escaped)
 
 
 def paragraphs_markdown(paragraphs: tuple[str, ...]) -> str:

@@ -6,7 +6,7 @@ from datetime import tzinfo
 
 from ..errors import ContentError
 from ..readers import export
-from .entry import Entry, Input, extra_key
+from .entry import RESERVED, Entry, Input, extra_key, field_key
 
 NAME = "tracker"
 
@@ -29,7 +29,8 @@ def parse(source: Input, tz: tzinfo) -> tuple[list[Entry], list[ContentError]]:
     # would mean something else in front matter.
     extra: dict[str, object] = {}
     for key, value in parsed.extra.items():
-        extra[key if extra_key(NAME, key) == key else extra_key(NAME, key)] = value
+        plain = field_key(key) == key and key not in RESERVED
+        extra[key if plain else extra_key(NAME, key)] = value
     if parsed.word_count is not None:
         extra["export_word_count"] = parsed.word_count
     entry = Entry(
