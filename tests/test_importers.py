@@ -17,8 +17,17 @@ from generator.config import YAML_LOADER
 from generator.importers import detect, document, markup
 from generator.importers.entry import Entry, Input, InputError, list_text
 from generator.importers.writer import (
-    CREATED, REFUSED, SKIPPED, UNCHANGED, UPDATED, ContentIndex, decide, file_slug, place,
-    write_atomic)
+    CREATED,
+    REFUSED,
+    SKIPPED,
+    UNCHANGED,
+    UPDATED,
+    ContentIndex,
+    decide,
+    file_slug,
+    place,
+    write_atomic,
+)
 from generator.markdown import render_markdown
 from generator.text import collapse_spaces, html_to_text
 
@@ -315,8 +324,9 @@ def test_placing_entries(tmp_path):
     assert mine.action == REFUSED and "not written by digest import" in mine.reason
     seed = put(_entry("https://x.example/", id="d803467a-7fa5-4594-a24f-554d4d5aff36"))
     assert seed.action == REFUSED and "not Markdown" in seed.reason
+    assert first.text is not None and first.text.startswith('---\ntitle: "Same title"\n')
     dry = put(_entry("https://c.example/"), dry_run=True)
-    assert dry.action == CREATED and not dry.path.exists()
+    assert dry.action == CREATED and dry.text is None  # the caller writes `text`: none here
 
 
 def test_decide_update_unchanged_refuse(tmp_path):

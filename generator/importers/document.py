@@ -108,6 +108,9 @@ def _scalar(value: Any, tz: tzinfo) -> str:
         value = value.astimezone(tz).isoformat()
     elif isinstance(value, (dict, list, tuple)):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    quoted = json.dumps(_SURROGATES.sub("", str(value)), ensure_ascii=False)
+    value = str(value)
+    if value.isascii() and value.isprintable():  # the common case, without a regex
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    quoted = json.dumps(_SURROGATES.sub("", value), ensure_ascii=False)
     # JSON leaves these raw; YAML refuses them raw or reads them as line breaks.
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", quoted)

@@ -79,7 +79,10 @@ def clean(value: object) -> str:
     """Text as a title or a tag may carry it: no control characters, spaces collapsed."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value)).replace("\u2028", " ").replace("\u2029", " ")
+    text = str(value)
+    if text.isascii():  # most fields: no normalizing to do, only controls to drop
+        return " ".join(_UNWANTED.sub("", text).split())
+    text = unicodedata.normalize("NFC", text).replace("\u2028", " ").replace("\u2029", " ")
     return " ".join(_UNWANTED.sub("", text).split())
 
 

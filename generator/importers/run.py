@@ -6,8 +6,9 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -24,9 +25,13 @@ from .writer import (
     ContentIndex,
     Outcome,
     place,
+    write_atomic,
 )
 
 EXIT_OK, EXIT_UNREADABLE = 0, 1
+# Writes overlap in threads: each is a few system calls that wait on the file system, and a
+# thread waiting there lets the next file be placed. The decisions stay in one thread.
+WRITERS = 4
 _LITTER = ("~", ".tmp", ".bak", ".orig", ".swp", ".swo", "___jb_tmp___")
 
 
@@ -69,10 +74,25 @@ def run_import(paths: list[Path], cfg: Config, *, category: str | None = None,
         entries.extend((entry, category or entry.category or default) for entry in found)
 
     index = ContentIndex.build(cfg.content_dir, cfg.root)
-    with _progress(len(entries), err) as advance:
+    with _progress(len(entries), err) as advance, ThreadPoolExecutor(WRITERS) as pool:
+        writes: list[tuple[Outcome, Future[None]]] = []
         for entry, label in entries:
-            _count(place(entry, index, label, cfg.tz, force=force, dry_run=dry_run), report)
-            advance()
+            outcome = place(entry, index, label, cfg.tz, force=force, dry_run=dry_run)
+            if outcome.text is None or outcome.path is None:
+                _count(outcome, report)
+                advance()
+                continue
+            write = pool.submit(write_atomic, outcome.path, outcome.text)
+            write.add_done_callback(lambda _: advance())
+            writes.append((outcome, write))
+        for outcome, write in writes:
+            problem = write.exception()
+            if problem is not None and not isinstance(problem, OSError):
+                raise problem
+            if problem is not None:
+                why = problem.strerror or problem
+                outcome = replace(outcome, action=FAILED, reason=f"cannot write: {why}")
+            _count(outcome, report)
     _print(report, time.perf_counter() - started, dry_run, out, err)
     return EXIT_UNREADABLE if report.errors else EXIT_OK
 
