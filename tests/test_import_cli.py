@@ -59,6 +59,7 @@ def test_import_then_build(site):
     assert "warning: imports/bookmarks.html:19: skipped: no ADD_DATE (no date to give it)" \
         in warnings
     assert all(line.startswith("warning: ") for line in warnings)
+    assert len(warnings) == 11  # Omnivore's content/ folder is read with its JSON, not warned of
     assert "\x1b" not in result.stderr  # no progress bar in a pipe
 
     build = run_digest("build", cwd=site)

@@ -353,6 +353,20 @@ def test_write_atomic_keeps_mode_and_leaves_no_temporary_file(tmp_path):
     assert sorted(p.name for p in path.parent.iterdir()) == ["a.md"]
 
 
+def test_a_failed_write_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    path = tmp_path / "a.md"
+    path.write_text("old\n")
+
+    def interrupted(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(OSError):
+        write_atomic(path, "new\n")
+    assert path.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.md"]
+
+
 def test_never_writes_through_a_link_out_of_content(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
