@@ -3,6 +3,7 @@ entry (create, update, unchanged, skip, refuse), and atomic writes that stay ins
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -47,9 +48,10 @@ class ContentIndex:
     by_id: dict[str, Existing] = field(default_factory=dict)
     by_url: dict[str, Existing] = field(default_factory=dict)
     slugs: set[str] = field(default_factory=set)
-    claimed: dict[Path, str] = field(default_factory=dict)  # path -> the entry that wrote it
-    real_folders: dict[Path, Path] = field(default_factory=dict)  # folder -> links resolved
-    listings: dict[Path, set[str]] = field(default_factory=dict)  # folder -> names in it
+    # Keyed by the path as text: hashing a str is cached, hashing a Path is not.
+    claimed: dict[str, str] = field(default_factory=dict)  # path -> the entry that wrote it
+    real_folders: dict[str, Path] = field(default_factory=dict)  # folder -> links resolved
+    listings: dict[str, set[str]] = field(default_factory=dict)  # folder -> names in it
 
     @classmethod
     def build(cls, content_dir: Path, root: Path) -> ContentIndex:
@@ -94,13 +96,14 @@ class ContentIndex:
     def names_in(self, folder: Path) -> set[str]:
         """The names in a folder, listed once per run (a stat per new file costs seconds at
         10,000 files), then kept up to date with what the run adds."""
-        names = self.listings.get(folder)
+        key = str(folder)
+        names = self.listings.get(key)
         if names is None:
             try:
-                names = set(os.listdir(folder))
+                names = set(os.listdir(key))
             except OSError:
                 names = set()
-            self.listings[folder] = names
+            self.listings[key] = names
         return names
 
     def record(self, entry: Entry, path: Path) -> None:
@@ -110,7 +113,7 @@ class ContentIndex:
         if entry.url:
             self.by_url.setdefault(entry.url, existing)
         self.slugs.add(path.stem)
-        self.claimed.setdefault(path, entry.where)
+        self.claimed.setdefault(str(path), entry.where)
         self.names_in(path.parent).add(path.name)
 
 
@@ -119,9 +122,10 @@ def place(entry: Entry, index: ContentIndex, category: str, tz: tzinfo, *, force
     """Decide what importing one entry does; the outcome carries the text to write unless
     this is a dry run (the caller writes, so that writes can overlap)."""
     existing = index.match(entry)
-    if existing is not None and existing.path in index.claimed:
+    claimed = index.claimed.get(str(existing.path)) if existing is not None else None
+    if existing is not None and claimed is not None:
         return Outcome(SKIPPED, entry.where, existing.path,
-                       f"skipped: same id or URL as {index.claimed[existing.path]}")
+                       f"skipped: same id or URL as {claimed}")
     new_text = render(entry, category, tz)
     if existing is None:
         path = index.new_path(text.slugify(category) or entry.source, entry.title or "")
@@ -168,21 +172,27 @@ def decide(path: Path, new_text: str, force: bool, current: str | None = None
 def write_atomic(path: Path, content: str) -> None:
     """A temporary file in the same folder, renamed over the target: never half a file. The
     temporary name is hidden, so a build or watcher running meanwhile ignores it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    target = os.fspath(path)
+    folder, name = os.path.split(target)
     try:
-        mode: int | None = path.stat().st_mode & 0o777
+        mode: int | None = os.stat(target).st_mode & 0o777
     except FileNotFoundError:
         mode = None  # a new file gets the usual permissions (0666 less the umask)
-    temp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    temp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(descriptor, "wb") as handle:
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with open(descriptor, "wb", closefd=True) as handle:
             handle.write(content.encode("utf-8"))
         if mode is not None:
             os.chmod(temp, mode)
-        os.replace(temp, path)
+        os.replace(temp, target)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
         raise
 
 
@@ -196,11 +206,12 @@ def file_slug(title: str) -> str:
     return cut.strip("-") or slug[:NAME_MAX]
 
 
-def _inside(path: Path, folder: Path, real_folders: dict[Path, Path], exists: bool) -> bool:
+def _inside(path: Path, folder: Path, real_folders: dict[str, Path], exists: bool) -> bool:
     """Whether the path stays inside the folder once symbolic links are followed."""
-    parent = real_folders.get(path.parent)
+    key = str(path.parent)
+    parent = real_folders.get(key)
     if parent is None:
-        parent = real_folders[path.parent] = Path(os.path.realpath(path.parent))
+        parent = real_folders[key] = Path(os.path.realpath(key))
     linked = exists and path.is_symlink()
     real = Path(os.path.realpath(path)) if linked else parent / path.name
     return real.is_relative_to(folder) and real != folder
