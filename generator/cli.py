@@ -82,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="also fetch the feeds an OPML file lists, and print the YAML "
                                 "that adds them to config.yaml")
     fetch_cmd.set_defaults(handler=_fetch)
+    _import_command(commands)
     _watch_commands(commands)
     return parser
 
@@ -209,6 +210,34 @@ def _fetch(args: argparse.Namespace, cfg: Config) -> int:
     from .fetching.run import fetch_command  # feedparser loads only for this command
 
     return fetch_command(cfg, args.opml)
+
+
+def _import_command(commands: argparse._SubParsersAction) -> None:
+    """`digest import` (generator/importers/)."""
+    import_cmd = commands.add_parser(
+        "import", help="write articles from read-later exports and the tracker into content/")
+    _common(import_cmd)
+    import_cmd.add_argument("inputs", nargs="+", type=Path, metavar="FILE|DIR",
+                            help="export files, or folders of them (the format is read from "
+                                 "the content)")
+    import_cmd.add_argument("--category", metavar="ID",
+                            help="category (and folder) of every article imported (default: "
+                                 "the tracker's Category ID, else the format's name)")
+    import_cmd.add_argument("--dry-run", action="store_true",
+                            help="write nothing; report what an import would do")
+    import_cmd.add_argument("--force", action="store_true",
+                            help="overwrite articles edited since they were imported")
+    import_cmd.set_defaults(handler=_import)
+
+
+def _import(args: argparse.Namespace, cfg: Config) -> int:
+    from .importers import run_import
+
+    if args.category is not None and not slugify(args.category):
+        print("digest import: --category must contain letters or digits", file=sys.stderr)
+        return EXIT_USAGE
+    return run_import(args.inputs, cfg, category=args.category, dry_run=args.dry_run,
+                      force=args.force)
 
 
 def _watch_commands(commands: argparse._SubParsersAction) -> None:

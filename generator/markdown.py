@@ -67,6 +67,11 @@ def _to_html(text: str, engine: str) -> str:
 
 def _convert(text: str, engine: str) -> str:
     """Markdown to HTML, then sanitized: the same rules whatever the engine."""
+    return sanitize_html(_to_html(text, engine))
+
+
+def sanitize_html(fragment: str) -> str:
+    """An HTML fragment with only the tags and attributes an article body may have, closed."""
     cleaner = getattr(_local, "cleaner", None)
     if cleaner is None:
         cleaner = _local.cleaner = nh3.Cleaner(
@@ -75,7 +80,7 @@ def _convert(text: str, engine: str) -> str:
             link_rel="noopener",
             filter_style_properties={"text-align"},
         )
-    return cleaner.clean(_to_html(text, engine))
+    return cleaner.clean(fragment)
 
 
 def engine_available(engine: str) -> bool:

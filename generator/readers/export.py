@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from .. import text
@@ -30,13 +32,80 @@ STAT_FIELDS = {"words": "word_count", "read count": "read_count"}
 DETAIL_FIELDS = {"id", "category id", "url", "date", "created", "updated", "last read"}
 
 
+@dataclass(frozen=True, slots=True)
+class Export:
+    """What one export file says, before it becomes an Article: the fields `digest import`
+    writes as front matter, and the reader turns into an Article."""
+
+    paragraphs: tuple[str, ...]  # the body, repeated paragraphs dropped
+    similar: tuple[str, ...]
+    summary: str  # as the tracker wrote it, possibly cut mid-sentence; "" when it has none
+    word_count: int | None  # the Statistics' count, of the body as exported (repeats included)
+    read_count: int | None
+    details: dict[str, str]  # the known Details keys, lower-cased: id, category id, url, ...
+    dates: dict[str, datetime]  # date, created, updated, last read
+    extra: dict[str, object]  # other Details keys and statistics, as the reader keeps them
+
+    @property
+    def title(self) -> str:
+        """The export has no title: the summary's first sentence, else the body's."""
+        return text.derive_title(self.summary, list(self.paragraphs))
+
+    @property
+    def date(self) -> datetime:
+        return _article_date(self.dates)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportParse:
+    """One export read: its fields (None when it is no export, or has no date), errors and
+    warnings, each naming the file and line."""
+
+    export: Export | None
+    errors: tuple[ContentError, ...] = ()
+    warnings: tuple[ContentWarning, ...] = ()
+
+
 def read(raw: str, source: Source, cfg: Config) -> Parsed:
     """Parts that cannot be read are warnings: the rest of the export still makes an article.
     Only an export with no usable date is an error; a text with no Details is no export."""
+    result = parse(raw, source.shown, cfg.tz)
+    parsed = result.export
+    if parsed is None:
+        return Parsed(None, result.errors, result.warnings)
+    plain = " ".join(parsed.paragraphs)
+    word_count = text.count_words(plain)
+    extra = dict(parsed.extra)
+    if parsed.word_count is not None and parsed.word_count != word_count:
+        extra["export_word_count"] = parsed.word_count
+    summary = text.finish_summary(parsed.summary) if parsed.summary else text.excerpt(plain)
+    return Parsed(finish(
+        source, cfg,
+        title=parsed.title,
+        slug_hint=None,
+        category=parsed.details.get("category id") or None,
+        id=parsed.details.get("id") or None,
+        date=parsed.date,
+        word_count=word_count,
+        body_html="\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in parsed.paragraphs),
+        summary=summary,
+        source_url=parsed.details.get("url") or None,
+        updated=parsed.dates.get("updated"),
+        created=parsed.dates.get("created"),
+        last_read=parsed.dates.get("last read"),
+        read_count=parsed.read_count,
+        similar=parsed.similar,
+        extra=extra,
+    ), (), result.warnings)
+
+
+def parse(raw: str, shown: str, tz: tzinfo) -> ExportParse:
+    """The sections of one export."""
     warnings: list[ContentWarning] = []
 
     def warn(line: int | None, message: str) -> None:
-        warnings.append(ContentWarning(source.shown, line, message))
+        warnings.append(ContentWarning(shown, line, message))
+
     body: list[str] = []
     similar: list[str] = []
     similar_wanted = 0
@@ -77,55 +146,39 @@ def read(raw: str, source: Source, cfg: Config) -> Parsed:
 
     if section != "details":
         warn(None, "skipped: a .txt file that is not a reading-tracker export (no Details section)")
-        return Parsed(None, (), tuple(warnings))
+        return ExportParse(None, (), tuple(warnings))
     counts = _read_statistics(stats, extra)
-    dates, errors = _read_dates(details, cfg, source.shown, warn)
+    dates, errors = _read_dates(details, tz, shown, warn)
     for key, (value, _) in details.items():
         if key not in DETAIL_FIELDS:
             extra[key.replace(" ", "_")] = value
     if not body and not summary:
         warn(None, "skipped: the export has neither body text nor a Summary")
-        return Parsed(None, (), tuple(warnings))
+        return ExportParse(None, (), tuple(warnings))
     if not body:
         warn(1, "no body text before the first section; the page shows the summary only")
-    date = _article_date(dates)
-    if date is None and not errors:
-        errors.append(ContentError(source.shown, None, "no Date or Created in Details"))
+    if _article_date(dates) is None and not errors:
+        errors.append(ContentError(shown, None, "no Date or Created in Details"))
     if errors:
-        return Parsed(None, tuple(errors), tuple(warnings))
-    url, url_line = details.get("url", (None, None))
+        return ExportParse(None, tuple(errors), tuple(warnings))
+    known = {key: value for key, (value, _) in details.items() if key in DETAIL_FIELDS}
+    url = known.get("url")
     if url and url_problem(url):
-        warn(url_line, f"URL: dropped {url[:60]!r}: {url_problem(url)}")
-        url = None
-
-    paragraphs = text.dedupe_paragraphs(body)
-    plain = " ".join(paragraphs)
-    summary_text = text.finish_summary(" ".join(summary)) if summary else text.excerpt(plain)
-    title = text.derive_title(" ".join(summary), paragraphs)
-    word_count = text.count_words(plain)
-    if "word_count" in counts and counts["word_count"] != word_count:
-        extra["export_word_count"] = counts["word_count"]
-    return Parsed(finish(
-        source, cfg,
-        title=title,
-        slug_hint=None,
-        category=details.get("category id", (None,))[0] or None,
-        id=details.get("id", (None,))[0] or None,
-        date=date,
-        word_count=word_count,
-        body_html="\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs),
-        summary=summary_text,
-        source_url=url or None,
-        updated=dates.get("updated"),
-        created=dates.get("created"),
-        last_read=dates.get("last read"),
-        read_count=counts.get("read_count"),
+        warn(details["url"][1], f"URL: dropped {url[:60]!r}: {url_problem(url)}")
+        del known["url"]
+    return ExportParse(Export(
+        paragraphs=tuple(text.dedupe_paragraphs(body)),
         similar=tuple(dict.fromkeys(similar)),
+        summary=" ".join(summary),
+        word_count=counts.get("word_count"),
+        read_count=counts.get("read_count"),
+        details=known,
+        dates=dates,
         extra=extra,
     ), (), tuple(warnings))
 
 
-def _read_dates(details: dict[str, tuple[str, int]], cfg: Config, shown: str, warn
+def _read_dates(details: dict[str, tuple[str, int]], tz: tzinfo, shown: str, warn
                 ) -> tuple[dict, list[ContentError]]:
     """Each date of Details. One that cannot be read is left out with a warning, but for
     `Date` when no `Created` can stand in for it: an article needs a date."""
@@ -134,7 +187,7 @@ def _read_dates(details: dict[str, tuple[str, int]], cfg: Config, shown: str, wa
         if key in details:
             value, number = details[key]
             try:
-                dates[key] = parse_date(value, cfg.tz)
+                dates[key] = parse_date(value, tz)
             except ValueError as exc:
                 failed[key] = (number, f"{key.title()}: {exc}")
     errors = []

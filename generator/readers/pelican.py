@@ -19,6 +19,12 @@ _KEY = re.compile(r"[A-Za-z][\w -]{0,29}")
 
 def read(text: str, source: Source, cfg: Config) -> Parsed:
     """A file with no header at all is read as a body: its date must then come from its name."""
+    meta, body = read_meta(text, source)
+    return article_from_markdown(meta, body, cfg)
+
+
+def read_meta(text: str, source: Source) -> tuple[Meta, str]:
+    """The header's keys (aliases resolved, with their lines) and the body after it."""
     lines = text.split("\n")
     meta = Meta(source, format="pelican")
     body_start = 0
@@ -35,4 +41,4 @@ def read(text: str, source: Source, cfg: Config) -> Parsed:
     else:
         body_start = len(lines)
     meta.body_line = body_start + 1
-    return article_from_markdown(meta, "\n".join(lines[body_start:]), cfg)
+    return meta, "\n".join(lines[body_start:])
