@@ -4,6 +4,7 @@ change; and --jobs changes nothing but the time."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -91,7 +92,7 @@ def test_an_edit_renders_only_the_pages_it_touches(tmp_path):
     rebuild(site)
     edit_article(site)
     report = rebuild(site)
-    rendered = int(report.split("(")[1].split(" rendered")[0])
+    rendered = int(re.search(r"\((\d+) rendered\)", report)[1])
     assert 1 <= rendered < 24 / 2, report
 
 

@@ -73,11 +73,12 @@ def test_an_edit_is_served_then_a_broken_edit_shows_the_overlay_over_the_last_go
         source.write_text(original.replace("ended on", "was settled on"))
         poll(lambda: "was settled on" in text_of(port, ARTICLE), message="the edited text")
 
+        # (A broken date would not do: the file name's date stands in for it, with a warning.)
         source.write_text(original.replace("date: 2023-09-20T08:15:00+02:00",
-                                           'date: "Sept 31, 2023 <b>"'))
+                                           'date: 2023-09-20T08:15:00+02:00\nstatus: "<b>"'))
         page = poll(lambda: (p := text_of(port, ARTICLE)) and "digest-build-errors" in p and p,
                     message="the overlay")
-        assert f"{SOURCE}:3: date: cannot read &quot;Sept 31, 2023 &lt;b&gt;&quot;" in page
+        assert f"{SOURCE}:4: status: expected draft or published, got &#x27;&lt;b&gt;&#x27;" in page
         assert "was settled on" in page, "the last good build stays up"
         assert "digest-build-errors" in text_of(port, "/")
         status, _, missing = get(port, "/no/such/page/")

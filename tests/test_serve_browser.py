@@ -32,10 +32,10 @@ def test_an_open_page_reloads_itself_after_an_edit(tmp_path):
         print(f"save to reload in the browser: {time.monotonic() - saved:.2f} s")
         assert driver.execute_script("return window.digestTestMark") is None, "it reloaded"
 
-        source.write_text(original.replace("date: 2023-09-20T08:15:00+02:00", "date: Sept 31"))
+        source.write_text(original.replace("author: Jane Doe", "author: Jane Doe\nstatus: sometimes"))
         overlay = poll(lambda: driver.find_elements("id", "digest-build-errors"), timeout=5,
                        message="the error overlay")
-        assert f"{SOURCE}:3: date: cannot read" in overlay[0].text
+        assert f"{SOURCE}:8: status: expected draft or published" in overlay[0].text
         source.write_text(original)
         poll(lambda: not driver.find_elements("id", "digest-build-errors")
              and "ended on" in _main_text(driver), timeout=5, message="the overlay to go")

@@ -112,9 +112,10 @@ def test_a_failed_build_keeps_the_site_and_the_fix_rebuilds_once(tmp_path):
     with start(site) as watcher:
         good = page.read_bytes()
         mark = len(watcher.lines)
-        source.write_text(original.replace("date: 2023-09-20T08:15:00+02:00", "date: Sept 31"))
+        source.write_text(original.replace("author: Jane Doe", "author: Jane Doe\nstatus: sometimes"))
         failed = watcher.wait_for("build failed with 1 error", mark)
-        assert watcher.matching(r"^error: content/world/2023-09-20-harbour-strike\.md:3: date:",
+        assert watcher.matching(r"^error: content/world/2023-09-20-harbour-strike\.md:8: status: expected draft or "
+                                r"published",
                                 mark, failed + 1)
         assert page.read_bytes() == good
         # output/ and the cache change all the time; neither is an input
