@@ -9,7 +9,7 @@ from datetime import date
 from .config import Config
 from .errors import BuildFailed, ContentError
 from .model import Article, Category, Tag
-from .text import normalize_title, slugify
+from .text import display_name, slugify
 from .urls import Urls
 
 
@@ -21,7 +21,6 @@ class Site:
     by_category: dict[str, tuple[Article, ...]] = field(hash=False)
     by_tag: dict[str, tuple[Article, ...]] = field(hash=False)
     by_day: dict[date, tuple[Article, ...]] = field(hash=False)
-    by_title: dict[str, Article] = field(hash=False)
     position: dict[str, int] = field(hash=False)  # article id -> index in `articles`
     category_index: dict[str, Category] = field(hash=False)
 
@@ -40,14 +39,12 @@ class Site:
         by_category: dict[str, list[Article]] = defaultdict(list)
         by_tag: dict[str, list[Article]] = defaultdict(list)
         by_day: dict[date, list[Article]] = defaultdict(list)
-        by_title: dict[str, Article] = {}
         category_labels: dict[str, Counter[str]] = defaultdict(Counter)
         tag_names: dict[str, Counter[str]] = defaultdict(Counter)
         for article in ordered:
             by_category[article.category].append(article)
             category_labels[article.category][article.category_label] += 1
             by_day[article.day].append(article)
-            by_title.setdefault(normalize_title(article.title), article)
             for name in article.tags:
                 slug = slugify(name)
                 if slug and article not in by_tag[slug][-1:]:
@@ -61,7 +58,7 @@ class Site:
                 categories.append(Category(cat_id, configured.name, configured.description,
                                            configured.url))
             else:
-                categories.append(Category(cat_id, _most_common(labels)))
+                categories.append(Category(cat_id, display_name(_most_common(labels))))
         tags = [Tag(slug, _most_common(names)) for slug, names in tag_names.items()]
         return cls(
             articles=tuple(ordered),
@@ -70,7 +67,6 @@ class Site:
             by_category={k: tuple(v) for k, v in by_category.items()},
             by_tag={k: tuple(v) for k, v in by_tag.items()},
             by_day={k: tuple(v) for k, v in by_day.items()},
-            by_title=by_title,
             position={a.id: i for i, a in enumerate(ordered)},
             category_index={c.id: c for c in categories},
         )

@@ -187,3 +187,12 @@ def edit_distance(a: str, b: str, limit: int) -> int:
 def plural(count: int, noun: str) -> str:
     """"1 page", "2 pages", "1,024 files": the count and the noun that agrees with it."""
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def display_name(label: str) -> str:
+    """How a category written only in lower case (a folder, `news`, `world-news`) is shown:
+    "News", "World News". A label with capitals in it is shown as it was written."""
+    if label != label.lower():
+        return label
+    words = label.replace("-", " ").replace("_", " ").split()
+    return " ".join(w[:1].upper() + w[1:] for w in words) or label
