@@ -245,10 +245,10 @@ def _watch_commands(commands: argparse._SubParsersAction) -> None:
     watch_cmd = commands.add_parser("watch", help="build, then rebuild whenever the sources change")
     serve_cmd = commands.add_parser(
         "serve", help="build, serve output/ on 127.0.0.1 and reload pages on change")
+    watch_cmd.add_argument("--output", type=Path, metavar="D",
+                           help="output folder (default: output/ beside the config)")
     for command in (watch_cmd, serve_cmd):
         _common(command)
-        command.add_argument("--output", type=Path, metavar="D",
-                             help="output folder (default: output/ beside the config)")
         command.add_argument("--drafts", action="store_true", help="include draft articles")
         command.add_argument("--jobs", "-j", type=_positive, metavar="N", default=default_jobs(),
                              help=f"worker processes (default: {default_jobs()})")
@@ -276,17 +276,18 @@ def _watch(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def _serve(args: argparse.Namespace, cfg: Config) -> int:
-    from .serve import PreviewServer, serve_site
+    from .serve import PreviewServer, preview_config, serve_site
 
     try:
-        server = PreviewServer(args.bind, args.port, cfg.output_dir)
+        server = PreviewServer(args.bind, args.port, preview_config(cfg, "").output_dir)
     except (OSError, ValueError) as exc:
         print(f"digest serve: cannot listen on {args.bind} port {args.port}: "
               f"{getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return EXIT_USAGE
-    # Pages link to this server, as `hugo server` does, whatever base_url says.
-    return serve_site(server, cfg.with_base_url(server.url),
-                      lambda: _config(args).with_base_url(server.url), args.config, args.jobs,
+    # Pages link to this server, as `hugo server` does, whatever base_url says; they are built
+    # in a folder of the cache's, never in output/, which keeps what `digest build` made.
+    return serve_site(server, preview_config(cfg, server.url),
+                      lambda: preview_config(_config(args), server.url), args.config, args.jobs,
                       open_browser=args.open)
 
 

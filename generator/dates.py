@@ -21,6 +21,8 @@ MONTHS = {
     "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
     "dec": 12, "december": 12,
 }
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
 DATE_MAX = 80  # characters: no date is longer, and a long text is not worth a regex's time
 _ZONE = r"(?:\s*(Z|UTC|GMT|[+-]\d{1,2}(?::?\d{2})?))?"
 _TIME = (r"(?:[ T,]+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?\s*([ap]\.?m\.?)?)?"

@@ -21,8 +21,13 @@ def default_jobs() -> int:
 
 
 def process_pool(jobs: int) -> Executor:
-    """Forked workers inherit the render stage's state instead of receiving it (see README)."""
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    """Workers started by a fork server, never forked from this process: `watch` and `serve`
+    run threads, and a fork copies any lock another thread holds, locked. The server has
+    imported the stages' modules, so a worker starts in milliseconds; tasks carry what they
+    need."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["generator.readers", "generator.render"])
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
 class StageExecutor(Executor):

@@ -19,7 +19,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import nh3
 
-from .cache import fingerprint
+from .fingerprints import fingerprint
 from .markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from .model import Article, Category, Tag
 from .text import slugify

@@ -32,6 +32,7 @@ class Article:
     aliases: tuple[str, ...] = ()  # old URL paths that redirect here
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
     fingerprint: str = ""  # hash of the source bytes and every setting that shaped this Article
+    card: str = ""  # hash of every field but the body: what lists and links show of it
 
     @property
     def day(self) -> date:
@@ -61,9 +62,20 @@ class SimilarLink:
 
 
 @dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a page is made from, as the plan knows it: enough to tell, without rendering or
+    hashing the page, whether an edit can have changed it."""
+
+    own: str | None = None  # the article the page is about: every field of it, body included
+    shows: tuple[str, ...] = ()  # ids of the articles it lists or links: all but their body
+    data: tuple[Any, ...] = ()  # everything else in its context, as plain values
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """One output file, planned but not rendered: where it goes, which template, what it shows."""
 
     url: str  # site-relative URL path, always starting with "/" and ending with "/" or a file name
     template: str
     context: dict[str, Any] = field(hash=False)
+    inputs: Inputs = field(default=Inputs(), hash=False)

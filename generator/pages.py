@@ -9,16 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
+from typing import Any
 
 from .config import Config
+from .dates import MONTH_NAMES
 from .errors import BuildFailed, ContentError
-from .model import Article, Page, SimilarLink
+from .model import Article, Inputs, Page, SimilarLink
 from .related import Related
 from .site import Site
 from .urls import Urls
-
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,25 +76,26 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
 
     for article in site.articles:
         category = site.category(article.category)
+        similar = tuple(SimilarLink(item.title, item.article)
+                        for item in related.by_article.get(article.id, ()))
+        mates = story_mates(related, article)
+        newer, older = site.newer(article), site.older(article)
         pages.append(Page(urls.article(article), "article.html", {
             "article": article,
             "category": category,
-            # Articles and titles only: scores move more often than lists, and a page's
-            # context is its fingerprint.
-            "similar": tuple(SimilarLink(item.title, item.article)
-                             for item in related.by_article.get(article.id, ())),
-            "also_covered": story_mates(related, article),
-            "newer": site.newer(article),
-            "older": site.older(article),
+            # Articles and titles only: scores move more often than lists.
+            "similar": similar,
+            "also_covered": mates,
+            "newer": newer,
+            "older": older,
             "source": article.source_path,
-        }))
+        }, Inputs(article.id, _ids(*(s.article for s in similar), *mates, newer, older),
+                  (category, tuple(s.title for s in similar)))))
 
     for pager in paginate(digest_entries(site, related), per_page, urls.home):
-        pages.append(Page(pager.url, "home.html", {
-            "pager": pager,
-            "also_covered": {a.id: story_mates(related, a) for a in pager.items
-                             if a.id in related.story_of},
-        }))
+        covered = {a.id: story_mates(related, a) for a in pager.items if a.id in related.story_of}
+        pages.append(Page(pager.url, "home.html", {"pager": pager, "also_covered": covered},
+                          _listed(pager, *(a for mates in covered.values() for a in mates))))
 
     for category in site.categories:
         items = site.by_category[category.id]
@@ -103,12 +103,11 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
             pages.append(Page(pager.url, "list.html", {
                 "kind": "category", "heading": category.name, "category": category,
                 "description": category.description, "pager": pager,
-            }))
+            }, _listed(pager, data=(category,))))
+    terms = tuple(Term(c.name, urls.category(c.id), len(site.by_category[c.id]), c.description)
+                  for c in site.categories)
     pages.append(Page(urls.categories(), "terms.html", {
-        "kind": "categories", "heading": "Sources",
-        "terms": [Term(c.name, urls.category(c.id), len(site.by_category[c.id]), c.description)
-                  for c in site.categories],
-    }))
+        "kind": "categories", "heading": "Sources", "terms": list(terms)}, Inputs(data=terms)))
 
     for tag in site.tags:
         items = site.by_tag[tag.slug]
@@ -116,17 +115,16 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
             pages.append(Page(pager.url, "list.html", {
                 "kind": "tag", "heading": f"Tagged “{tag.name}”", "tag": tag,
                 "description": "", "pager": pager,
-            }))
+            }, _listed(pager, data=(tag,))))
+    terms = tuple(Term(t.name, urls.tag(t.slug), len(site.by_tag[t.slug])) for t in site.tags)
     pages.append(Page(urls.tags(), "terms.html", {
-        "kind": "tags", "heading": "Tags",
-        "terms": [Term(t.name, urls.tag(t.slug), len(site.by_tag[t.slug])) for t in site.tags],
-    }))
+        "kind": "tags", "heading": "Tags", "terms": list(terms)}, Inputs(data=terms)))
 
     for day in sorted(site.by_day, reverse=True):
         for pager in paginate(site.by_day[day], per_page, lambda n, d=day: urls.day(d, n)):
             pages.append(Page(pager.url, "list.html", {
                 "kind": "day", "heading": day, "day": day, "description": "", "pager": pager,
-            }))
+            }, _listed(pager)))
 
     months = site.months()
     by_month: dict[tuple[int, int], list[Article]] = {}
@@ -138,21 +136,33 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
             pages.append(Page(pager.url, "list.html", {
                 "kind": "month", "heading": f"{MONTH_NAMES[month - 1]} {year}",
                 "description": "", "pager": pager,
-            }))
+            }, _listed(pager)))
     years = _archive_years(months, urls)
     for year_entry in years:
         pages.append(Page(year_entry["url"], "archive.html", {
             "kind": "year", "heading": str(year_entry["year"]), "years": [year_entry],
-        }))
+        }, Inputs(data=(year_entry["year"], tuple(year_entry["months"])))))
     pages.append(Page(urls.archive(), "archive.html", {
         "kind": "archive", "heading": "Archive", "years": years,
-    }))
+    }, Inputs(data=tuple((y["year"], tuple(y["months"])) for y in years))))
     if cfg.search:
-        pages.append(Page(urls.search(), "search.html", {"kind": "search"}))
+        pages.append(Page(urls.search(), "search.html", {
+            "kind": "search", "article_count": len(site.articles)},
+            Inputs(data=(len(site.articles),))))
     pages.append(Page(urls.file("404.html"), "404.html", {"kind": "404"}))
     if check and (errors := path_errors(pages, urls, reserved_paths(site, urls, cfg))):
         raise BuildFailed(errors)
     return pages
+
+
+def _ids(*articles: Article | None) -> tuple[str, ...]:
+    return tuple(a.id for a in articles if a is not None)
+
+
+def _listed(pager: Pager, *more: Article, data: tuple[Any, ...] = ()) -> Inputs:
+    """A list page shows its items; its place in the list (page n of m) is data."""
+    return Inputs(None, _ids(*pager.items, *more),
+                  (pager.number, pager.total, pager.item_count, *data))
 
 
 def story_mates(related: Related, article: Article) -> tuple[Article, ...]:

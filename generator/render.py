@@ -4,28 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
-from .cache import Cache, fingerprint
 from .config import Config
+from .dates import MONTH_NAMES
 from .errors import BuildFailed, ContentError
 from .executors import StageExecutor
+from .fingerprints import fingerprint
 from .metadata import news_article_json_ld
-from .model import Page
+from .model import Category, Page
 from .output import Staging
 from .site import Site
 from .text import slugify
 from .urls import Urls
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +35,6 @@ class SiteInfo:
     language: str
     base_url: str
     timezone: str
-    article_count: int
     search: bool
 
 
@@ -62,176 +59,177 @@ def thousands(value: int) -> str:
     return f"{value:,}"
 
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
+def make_environment(templates: dict[str, str]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        # The templates travel with the job, so a worker anywhere renders what the
+        # coordinator read, and each worker compiles them once.
+        loader=_Sources(templates),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        auto_reload=False,  # a build reads each template once; no stat per include
+        auto_reload=False,
     )
     env.filters.update(long_date=long_date, short_date=short_date, clock=clock,
                        iso=iso_date, thousands=thousands, slugify=slugify)
     return env
 
 
-@dataclass(frozen=True, slots=True)
-class RenderReport:
-    rendered: int  # pages whose fingerprint changed (or whose file was missing)
-    staged: int  # of those, pages whose bytes differed from output/
-    kept: int  # pages left as they are: same fingerprint, file present
+class _Sources(jinja2.BaseLoader):
+    """Templates from memory, each named by its path so that errors can point at its lines."""
+
+    def __init__(self, templates: dict[str, str]) -> None:
+        self.templates = templates
+
+    def get_source(self, environment: jinja2.Environment, name: str):  # type: ignore[override]
+        if name not in self.templates:
+            raise jinja2.TemplateNotFound(name)
+        return self.templates[name], name, lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.templates)
+
+
+def read_templates(templates_dir: Path) -> dict[str, str]:
+    """Every template by its name, the theme's static files aside."""
+    found = {}
+    if templates_dir.is_dir():
+        for path in sorted(templates_dir.rglob("*")):
+            relative = path.relative_to(templates_dir)
+            if path.is_file() and relative.parts[0] != "static":
+                found[relative.as_posix()] = path.read_text(encoding="utf-8", errors="replace")
+    return found
 
 
 @dataclass(frozen=True, slots=True)
-class _Job:
-    """What a render worker needs. Workers are forked after it is set, so it is never sent."""
+class RenderJob:
+    """Everything a render task needs besides its pages: small, and sent with every task, so a
+    task runs in any process, forked, spawned, or on another machine."""
 
-    pages: list[Page]
-    cfg: Config
-    globals: dict[str, Any]
-    staging: Staging
+    templates: dict[str, str] = field(hash=False)
+    templates_key: str
+    site: SiteInfo
+    categories: tuple[Category, ...]
+    urls: Urls
+    templates_dir: str  # how errors name a template
+    root: str
+
+    @classmethod
+    def of(cls, cfg: Config, site: Site, urls: Urls) -> RenderJob:
+        templates = read_templates(cfg.templates_dir)
+        key = fingerprint(sorted(templates.items()))
+        info = SiteInfo(cfg.title, cfg.description, cfg.language, cfg.base_url, cfg.timezone,
+                        cfg.search)
+        return cls(templates, key, info, site.categories, urls, str(cfg.templates_dir),
+                   str(cfg.root))
+
+    @property
+    def key(self) -> str:
+        """Everything every page sees: when it changes, every page renders again."""
+        return self.templates_key + fingerprint(self.site, self.categories, self.urls)
 
 
-_job: _Job | None = None
-_env: tuple[int, jinja2.Environment] | None = None
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A page rendered: its output path, its size, a hash of its bytes, whether it was staged."""
+
+    path: str
+    size: int
+    hash: str
+    staged: bool
 
 
-def templates_key(templates_dir: Path) -> str:
-    """A hash of every template's name and source (the theme's static files aside)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(templates_dir.rglob("*")):
-        relative = path.relative_to(templates_dir)
-        if path.is_file() and relative.parts[0] != "static":
-            digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-def render_all(pages: list[Page], cfg: Config, site: Site, urls: Urls, cache: Cache,
-               staging: Staging, executor: StageExecutor | None = None) -> RenderReport:
-    """Render every page whose fingerprint changed and stage the ones whose bytes changed.
-
-    A page's fingerprint covers the template sources, the values every page sees and its own
-    context, so an unchanged fingerprint means unchanged bytes. Template errors are collected
-    from every page and raised together.
-    """
-    global _job
-    site_globals = {
-        "url": urls,
-        "site": SiteInfo(cfg.title, cfg.description, cfg.language, cfg.base_url, cfg.timezone,
-                         len(site.articles), cfg.search),
-        "categories": site.categories,
-    }
-    common = fingerprint(templates_key(cfg.templates_dir), site_globals, cfg)
-    todo: list[int] = []
-    prints: dict[str, str] = {}
-    for index, page in enumerate(pages):
-        path = urls.output_path(page.url)
-        prints[path] = fingerprint(common, page.url, page.template, page.context)
-        cached = cache.pages.get(path)
-        if cached is None or cached[0] != prints[path] or not _has_size(staging, path, cached[1]):
-            todo.append(index)
-    # Functions of values already in the fingerprint (the site, the config, the page's own
-    # article): they add nothing to it, and are only called for pages that are rendered.
-    site_globals["category_of"] = site.category
-    site_globals["news_article_json_ld"] = partial(news_article_json_ld, urls=urls,
-                                                   site_title=cfg.title, base_url=cfg.base_url)
-    _job = _Job(pages, cfg, site_globals, staging)
-    chunks = executor.chunks(todo, RENDER_CHUNK) if executor else [todo]
-    results = executor.map(_render_chunk, chunks) if executor else map(_render_chunk, chunks)
+def render_pages(pages: list[Page], job: RenderJob, staging: Staging,
+                 executor: StageExecutor | None = None) -> list[Rendered]:
+    """Render pages and stage the ones whose bytes differ from output/. Template errors are
+    collected from every page and raised together."""
+    chunks = executor.chunks(pages, RENDER_CHUNK) if executor else [pages]
+    task = partial(render_chunk, job=job, staging=staging)
+    results = executor.map(task, chunks) if executor else map(task, chunks)
     errors: dict[tuple[str, int | None], ContentError] = {}
-    staged = 0
-    done: dict[str, tuple[str, int, str]] = {}
+    done: list[Rendered] = []
     for rendered, chunk_errors in results:
-        for index, changed, size, digest in rendered:
-            path = urls.output_path(pages[index].url)
-            done[path] = (prints[path], size, digest)
-            staged += changed
+        done.extend(rendered)
         for error in chunk_errors:
             errors.setdefault((error.path, error.line), error)
-    _job = None
     if errors:
         raise BuildFailed(list(errors.values()))
-    if done or cache.pages.keys() != prints.keys():
-        cache.pages = {path: done.get(path) or cache.pages[path] for path in prints}
-        cache.dirty = True
-    return RenderReport(len(todo), staged, len(pages) - len(todo))
+    return done
 
 
 RENDER_CHUNK = 128
+_ENVIRONMENTS: dict[str, jinja2.Environment] = {}  # per process: templates compiled once per job
 
 
-def content_digest(data: bytes) -> str:
-    """A hash of a page's bytes alone: unlike its fingerprint, it does not change with the
-    folder the site is built in, so what is keyed on it can be written into the output."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def _environment(job: RenderJob) -> jinja2.Environment:
+    """This process's environment for the job, made (and its templates compiled) once per job
+    key. Its globals are never changed afterwards: a macro imported from a partial keeps the
+    globals it was first imported with."""
+    env = _ENVIRONMENTS.get(job.key)
+    if env is None:
+        _ENVIRONMENTS.clear()  # another job's values: its environment is no longer wanted
+        env = _ENVIRONMENTS[job.key] = make_environment(job.templates)
+        index = {c.id: c for c in job.categories}
+        env.globals.update(
+            url=job.urls, site=job.site, categories=job.categories,
+            category_of=index.__getitem__,
+            news_article_json_ld=partial(news_article_json_ld, urls=job.urls,
+                                         site_title=job.site.title, base_url=job.site.base_url))
+    return env
 
 
-def _has_size(staging: Staging, path: str, size: int) -> bool:
-    try:
-        return (staging.root / path).stat().st_size == size
-    except OSError:
-        return False
-
-
-def _render_chunk(indices: list[int]
-                  ) -> tuple[list[tuple[int, bool, int, str]], list[ContentError]]:
-    """Render some pages of the job and stage the changed ones; runs in a worker or in-process."""
-    global _env
-    job = _job
-    if job is None:
-        raise RuntimeError("render workers must be forked after the job is set "
-                           "(see README: other executors)")
-    if _env is None or _env[0] != id(job):
-        env = make_environment(job.cfg.templates_dir)
-        env.globals.update(job.globals)
-        _env = (id(job), env)
-    env = _env[1]
-    urls: Urls = job.globals["url"]
-    done: list[tuple[int, bool, int, str]] = []
+def render_chunk(pages: list[Page], job: RenderJob, staging: Staging
+                 ) -> tuple[list[Rendered], list[ContentError]]:
+    """Render some pages and stage the changed ones; runs in a worker or in-process."""
+    env = _environment(job)
+    done: list[Rendered] = []
     errors: list[ContentError] = []
-    for index in indices:
-        page = job.pages[index]
+    for page in pages:
         try:
             template = env.get_template(page.template)
-            html = template.render(page.context, page=page, canonical=urls.absolute(page.url))
+            html = template.render(page.context, page=page, canonical=job.urls.absolute(page.url))
         except jinja2.TemplateSyntaxError as exc:
-            errors.append(ContentError(_template_path(job.cfg, exc.name or page.template),
+            errors.append(ContentError(_template_path(job, exc.name or page.template),
                                        exc.lineno, f"template syntax: {exc.message}"))
             continue
         except jinja2.TemplateNotFound as exc:
-            errors.append(ContentError(_template_path(job.cfg, page.template), None,
+            errors.append(ContentError(_template_path(job, page.template), None,
                                        f"template not found: {exc.name}"))
             continue
         except Exception as exc:  # a template's own logic failed: report where, keep going
-            path, line = _template_frame(exc, job.cfg)
+            path, line = _template_frame(exc, job)
             errors.append(ContentError(path, line, f"while rendering {page.url}: "
                                                    f"{type(exc).__name__}: {exc}"))
             continue
         data = html.encode("utf-8", "replace")  # a lone surrogate never stops a build
-        path = urls.output_path(page.url)
+        path = job.urls.output_path(page.url)
         try:
-            done.append((index, job.staging.put(path, data), len(data), content_digest(data)))
+            staged = staging.put(path, data)
         except OSError as exc:
             errors.append(ContentError(path, None, f"cannot write: {exc.strerror or exc}"))
+            continue
         except BuildFailed as exc:
             errors.extend(exc.errors)
+            continue
+        done.append(Rendered(path, len(data), content_hash(data), staged))
     return done, errors
 
 
-def _template_path(cfg: Config, name: str) -> str:
-    path = cfg.templates_dir / name
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _template_path(job: RenderJob, name: str) -> str:
+    path = Path(job.templates_dir, name)
     try:
-        return path.relative_to(cfg.root).as_posix()
+        return path.relative_to(job.root).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def _template_frame(exc: BaseException, cfg: Config) -> tuple[str, int | None]:
+def _template_frame(exc: BaseException, job: RenderJob) -> tuple[str, int | None]:
     """The innermost template line in the traceback (Jinja maps its frames to template lines)."""
-    templates = str(cfg.templates_dir)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.filename.startswith(templates):
-            return _template_path(cfg, Path(frame.filename).relative_to(templates).as_posix()), \
-                frame.lineno
-    return _template_path(cfg, "."), None
+        if frame.filename in job.templates:  # _Sources names a template's frames by its name
+            return _template_path(job, frame.filename), frame.lineno
+    return _template_path(job, "."), None

@@ -19,7 +19,7 @@ import threading
 import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote, urlsplit
 from .config import Config
 from .errors import ContentError
 from .output import MANIFEST, Staging
+from .store import CACHE_FOLDER
 from .watch import Outcome, Watcher, interrupts
 
 EVENTS = "/__digest__/events"  # reserved: Server-Sent Events carrying the build number
@@ -349,6 +350,16 @@ def _wildcard(bind: str) -> bool:
     return bind in ("0.0.0.0", "::", "")
 
 
+PREVIEW_FOLDER = "serve"  # under .digest-cache/: the preview's own output folder
+
+
+def preview_config(cfg: Config, url: str) -> Config:
+    """The site as the preview builds it: for the server's address, into a folder of the
+    cache's, so that output/ never holds links to localhost."""
+    cfg = replace(cfg, output_dir=cfg.root / CACHE_FOLDER / PREVIEW_FOLDER)
+    return cfg.with_base_url(url) if url else cfg
+
+
 def serve_site(server: PreviewServer, cfg: Config, load: Callable[[], Config], config_file: Path,
                jobs: int, open_browser: bool = False, stop: threading.Event | None = None) -> int:
     """Serve until Ctrl-C or SIGTERM (or `stop`), rebuilding on change; returns the exit code."""
@@ -369,7 +380,7 @@ def serve_site(server: PreviewServer, cfg: Config, load: Callable[[], Config], c
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               name="digest-serve", daemon=True)
     thread.start()
-    print(f"Serving {_shown(cfg.output_dir)} at {server.url} (Ctrl-C to stop)", flush=True)
+    print(f"Serving {_shown(cfg.content_dir)} at {server.url} (Ctrl-C to stop)", flush=True)
     try:
         with interrupts():
             watcher.run(stop or threading.Event())

@@ -36,8 +36,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from .build import BuildReport, save_cache
-from .build import rebuild as rebuild_in_process
+from .builder import Builder, BuildReport
 from .config import Config
 from .errors import BuildFailed, ContentError, ContentWarning, internal_error
 from .readers import is_article_name
@@ -55,12 +54,6 @@ Changes = tuple[tuple[str, str], ...]  # (shown path, "changed" | "added" | "rem
 
 _COUNTED = (FileCreatedEvent, FileDeletedEvent, FileModifiedEvent, FileMovedEvent,
             FileClosedEvent, DirCreatedEvent, DirDeletedEvent, DirMovedEvent)
-
-
-def rebuild(cfg: Config, changed: list[Path], jobs: int) -> BuildReport:
-    """The one call the watcher makes to build: generator.build.rebuild keeps the build cache
-    in memory between runs (save_cache writes it when the watcher stops)."""
-    return rebuild_in_process(cfg, changed, jobs=jobs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +242,16 @@ class Watcher:
         self._cond = threading.Condition()
         self._config_ok = True
         self._interrupted = False
+        self.builder: Builder | None = None  # the site, loaded; made at the first build
+
+    def _builder(self) -> Builder:
+        """One Builder for the session; a new one when config.yaml changed what it builds."""
+        if self.builder is not None and self.builder.cfg != self.cfg:
+            self.builder.close()
+            self.builder = None
+        if self.builder is None:
+            self.builder = Builder(self.cfg, self.jobs)
+        return self.builder
 
     # Called from watchdog's thread.
     def notice(self, event: FileSystemEvent) -> None:
@@ -283,8 +286,8 @@ class Watcher:
                     self.build_now(changed)
         finally:
             _stop(observer)
-            if not self._interrupted:  # a build cut short may have left the cache half-updated
-                save_cache(self.cfg)
+            if self.builder is not None:  # what is committed in the cache stays; nothing else
+                self.builder.close()
 
     def wait_for_changes(self, stop: threading.Event, poll: float = 0.25) -> Changes:
         """Block until there are changes and the tree has been quiet for the debounce."""
@@ -320,7 +323,7 @@ class Watcher:
                     self._config_ok = False
                     self.cfg = self.load()
                     self._config_ok = True
-                report = rebuild(self.cfg, [self.cfg.root / p for p in shown], self.jobs)
+                report = self._builder().update([self.cfg.root / p for p in shown])
             except BuildFailed as exc:
                 errors, warnings = tuple(exc.errors), exc.warnings
             except Exception as exc:  # noqa: BLE001 - a bug must not end the session: say so

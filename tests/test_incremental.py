@@ -14,10 +14,11 @@ from conftest import copy_site, run_digest, tree
 
 from generator import executors
 from generator.build import build
-from generator.cache import FILE as CACHE_FILE
+from generator.builder import Builder
 from generator.config import load_config
 from generator.errors import BuildFailed
 from generator.output import MANIFEST
+from generator.store import FILE as CACHE_FILE
 
 
 def site_without_search(tmp_path: Path, name: str = "basic") -> Path:
@@ -109,11 +110,13 @@ def test_a_deleted_output_file_is_written_again(tmp_path):
 def test_a_corrupt_cache_is_dropped_with_a_warning(tmp_path):
     site = site_without_search(tmp_path)
     rebuild(site)
-    (site / ".digest-cache" / CACHE_FILE).write_bytes(b"not a pickle")
+    (site / ".digest-cache" / CACHE_FILE).write_bytes(b"not a database" * 1000)
+    for suffix in ("-wal", "-shm"):
+        (site / ".digest-cache" / (CACHE_FILE + suffix)).unlink(missing_ok=True)
     result = run_digest("build", cwd=site)
     assert result.returncode == 0
     assert "warning: " + str(site / ".digest-cache") + ": the build cache could not be read " \
-           "(UnpicklingError); building without it\n" in result.stderr
+           "(DatabaseError: file is not a database); building without it\n" in result.stderr
     assert tree(site / "output") == clean_build_of(site, tmp_path)
 
 
@@ -176,43 +179,54 @@ def test_a_failed_incremental_build_leaves_output_and_stages_nothing(tmp_path):
 
 
 def test_in_process_rebuilds_equal_a_clean_build(tmp_path):
-    """What a watcher calls: the cache stays in memory between rebuilds."""
-    from generator.build import rebuild as in_process
-    from generator.build import save_cache
-
+    """What a watcher does: one Builder, updated after each change."""
     site = site_without_search(tmp_path)
     cfg = load_config(site / "config.yaml")
-    in_process(cfg)
-    for change in (edit_article, add_article, rename_article):
-        change(site)
-        report = in_process(cfg)
-        assert report.rendered > 0
-        assert tree(site / "output") == clean_build_of(site, tmp_path)
-    assert in_process(cfg).rendered == 0
-    assert not (site / ".digest-cache").exists()  # nothing written until asked
-    save_cache(cfg)
+    with Builder(cfg) as builder:
+        builder.update()
+        for change in (edit_article, add_article, rename_article):
+            change(site)
+            report = builder.update()
+            assert report.rendered > 0
+            assert tree(site / "output") == clean_build_of(site, tmp_path)
+        assert builder.update().rendered == 0
     assert "(0 rendered), 0 files written" in rebuild(site)
 
 
 def test_a_build_failing_after_render_forgets_what_it_rendered(tmp_path, monkeypatch):
-    import generator.build as build_module
+    import generator.builder as builder_module
 
     site = site_without_search(tmp_path)
     cfg = load_config(site / "config.yaml")
-    build_module.rebuild(cfg)
-    # A same-size edit: the page's file on disk keeps its size, so only the cache can tell.
+    with Builder(cfg) as builder:
+        builder.update()
+        # A same-size edit: the page's file on disk keeps its size, so only the cache can tell.
+        path = site / "content/world/rail-tunnel.md"
+        path.write_text(path.read_text().replace("at dawn", "at dusk"))
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("disk full")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(builder_module, "feed_files", broken)
+            with pytest.raises(BuildFailed, match="internal error: RuntimeError: disk full"):
+                builder.update()
+        builder.update()
+        assert tree(site / "output") == clean_build_of(site, tmp_path)
+
+
+def test_a_failed_build_in_one_process_is_made_good_by_the_next(tmp_path):
+    """What was read is kept even when the build fails; what it would have rendered is not
+    forgotten: the next process renders it."""
+    site = site_without_search(tmp_path)
+    rebuild(site)
     path = site / "content/world/rail-tunnel.md"
     path.write_text(path.read_text().replace("at dawn", "at dusk"))
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(build_module, "feed_files", broken)
-        patch.setattr(build_module.Cache, "reuse", lambda self, name, key, make: make())
-        with pytest.raises(BuildFailed, match="internal error: RuntimeError: disk full"):
-            build_module.rebuild(cfg)
-    build_module.rebuild(cfg)
+    broken = site / "content/world/broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\nx\n")
+    assert run_digest("build", cwd=site).returncode == 1
+    broken.unlink()
+    rebuild(site)
     assert tree(site / "output") == clean_build_of(site, tmp_path)
 
 

@@ -13,5 +13,5 @@ def test_dates_are_formatted_without_the_locale():
 
 def test_environment_escapes_by_default(tmp_path):
     (tmp_path / "t.html").write_text("{{ x }}|{{ y | safe }}")
-    env = render.make_environment(tmp_path)
+    env = render.make_environment(render.read_templates(tmp_path))
     assert env.get_template("t.html").render(x="<b>", y="<i>") == "&lt;b&gt;|<i>"

@@ -84,7 +84,7 @@ def test_a_query_in_the_browser_finds_the_seed_article(basic_site, tmp_path):
         assert link.get_attribute("href") == (
             f"{origin}/news/2023/09/27/tensions-escalate-between-armenia-and-russia-over-"
             "nagorno-karabakh-conflict/")
-        assert "nhk · 27 Sep 2023" in results[0].text
+        assert "Nhk · 27 Sep 2023" in results[0].text
         assert browser.find_element(By.CSS_SELECTOR, ".search-status").text == "1 article found."
         assert browser.current_url.endswith("/news/search/?q=Pashinyan")
 
@@ -123,7 +123,7 @@ def test_the_same_pages_give_the_same_bundle_in_any_order(article_pages):
         assert f"pagefind/filter/{short}.pf_filter" in first
     filters = {f[0]: f[1] for f in _decoded(first, ".pf_filter")}
     assert filters["tag"] == [["Economy", [0]], ["engineering", [2]], ["transport", [0, 2]]]
-    assert filters["source"] == [["World Desk", [0, 2]], ["misc", [1]], ["nhk", [3]]]
+    assert filters["source"] == [["Misc", [1]], ["Nhk", [3]], ["World Desk", [0, 2]]]
 
 
 def test_files_are_named_by_pagefinds_own_hash(article_pages):
@@ -200,12 +200,12 @@ def test_filters_work_in_the_browser_after_sorting(basic_site, tmp_path):
                 transport: await urls(await pagefind.search(null, { filters: { tag: "transport" } })),
                 strike: await urls(await pagefind.search("strike",
                                                          { filters: { source: "World Desk" } })),
-                nhk: await urls(await pagefind.search(null, { filters: { source: "nhk" } })),
+                nhk: await urls(await pagefind.search(null, { filters: { source: "Nhk" } })),
               });
             }).catch((error) => done({ error: String(error) }));
         """)
     assert "error" not in found, found
-    assert found["filters"] == {"source": {"World Desk": 2, "misc": 1, "nhk": 1},
+    assert found["filters"] == {"source": {"World Desk": 2, "Misc": 1, "Nhk": 1},
                                 "tag": {"Economy": 1, "engineering": 1, "transport": 2}}
     assert found["transport"] == ["/2023/09/20/harbour-strike/", "/2023/09/22/rail-tunnel/"]
     assert found["strike"] == ["/2023/09/20/harbour-strike/"]

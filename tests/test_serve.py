@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import copy_site
+from conftest import copy_site, run_digest, tree
 from running import Running, get, poll, raw
 
 from generator.build import BuildReport
@@ -31,6 +31,11 @@ from generator.watch import Outcome
 
 ARTICLE = "/2023/09/20/harbour-strike/"
 SOURCE = "content/world/2023-09-20-harbour-strike.md"
+
+
+def preview(site: Path) -> Path:
+    """Where `serve` builds: a folder of the cache's, never output/."""
+    return site / ".digest-cache" / "serve"
 
 
 def start(site: Path, *extra: str) -> tuple[Running, int]:
@@ -67,7 +72,7 @@ def test_an_edit_is_served_then_a_broken_edit_shows_the_overlay_over_the_last_go
         assert "The strike at the harbour ended" in page
         assert "/__digest__/events" in page
         assert "digest-build-errors" not in page
-        assert not (site / "output" / ARTICLE.strip("/") / "index.html").read_text().count(
+        assert not (preview(site) / ARTICLE.strip("/") / "index.html").read_text().count(
             "__digest__"), "the script is added to responses, not to the files"
 
         source.write_text(original.replace("ended on", "was settled on"))
@@ -150,13 +155,13 @@ def test_pretty_urls_redirects_404_and_types(served):
     assert status == 301 and headers["location"] == "/2023/09/?x=1"
     status, _, body = get(port, "/2023/09/nothing-here")
     assert status == 404 and b"__digest__/events" in body
-    assert (site / "output" / "404.html").read_bytes().split(b"</body>")[0] in body
+    assert (preview(site) / "404.html").read_bytes().split(b"</body>")[0] in body
     status, headers, _ = get(port, "/static/style.css")
     assert status == 200 and headers["content-type"].startswith("text/css")
     assert headers["cache-control"] == "no-store"
     status, headers, body = get(port, "/feed.xml", method="HEAD")
     assert status == 200 and body == b"" and headers["content-type"] == "application/xml"
-    pagefind = next((site / "output" / "pagefind").glob("pagefind*.js"))
+    pagefind = next((preview(site) / "pagefind").glob("pagefind*.js"))
     status, headers, _ = get(port, f"/pagefind/{pagefind.name}")
     assert status == 200 and headers["content-type"].startswith("text/javascript")
 
@@ -168,9 +173,9 @@ def test_pretty_urls_redirects_404_and_types(served):
     "/.digest-manifest.json", "/.digest-staging/", "/.digest-staging/index.html",
     "/%2edigest-manifest.json", "/leak", "/leak-dir/config.yaml", "/%ff", "//etc/passwd",
 ])
-def test_paths_outside_output_and_our_own_files_are_404(served, path):
+def test_paths_outside_the_preview_and_our_own_files_are_404(served, path):
     site, port = served
-    output = site / "output"
+    output = preview(site)
     (output / ".digest-staging").mkdir(exist_ok=True)
     (output / ".digest-staging" / "index.html").write_text("staged")
     for name, target in (("leak", site / "config.yaml"), ("leak-dir", site)):
@@ -221,7 +226,9 @@ def test_sigterm_and_sigint_stop_everything_with_exit_0(tmp_path):
             assert server.stop(signum) == 0
             events.close()
             assert server.lines[-1] == "Stopped."
-            assert not [pid for pid in children if _alive(pid)]
+            # The pool's fork server sees its parent gone and exits a moment after.
+            poll(lambda children=children: not [pid for pid in children if _alive(pid)],
+                 timeout=3, message="every child process to exit")
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
@@ -336,3 +343,22 @@ def test_the_server_answers_to_its_names_only():
 def _outcome(errors=(), written=1) -> Outcome:
     report = None if errors else BuildReport(1, 1, 1, written, 0, 0)
     return Outcome(1, (), report, tuple(errors))
+
+
+def test_serve_never_writes_to_output(tmp_path):
+    """output/ keeps what `digest build` made for base_url: deploying it after a preview can
+    never ship links to the preview's address."""
+    site = copy_site("basic", tmp_path)
+    assert run_digest("build", cwd=site).returncode == 0
+    built = tree(site / "output")
+    server, port = start(site)
+    with server:
+        server.wait_for("first build")
+        source = site / SOURCE
+        source.write_text(source.read_text().replace("ended on", "was over on"))
+        poll(lambda: "was over on" in text_of(port, ARTICLE), message="the edit, served")
+        assert f"http://127.0.0.1:{port}/" in text_of(port, ARTICLE)
+        assert server.stop() == 0
+    assert tree(site / "output") == built
+    assert "https://fixture.example/" in (site / "output" / ARTICLE.strip("/") / "index.html"
+                                          ).read_text()

@@ -66,7 +66,7 @@ def test_pages_show_what_they_should(basic_site):
     assert "<h1 class=\"page-title\">World Desk" in world and "News from everywhere." in world
     categories = (out / "category/index.html").read_text()
     assert re.search(r'World Desk</a> <span class="term-count">2 articles', categories)
-    assert re.search(r'nhk</a> <span class="term-count">1 article<', categories)
+    assert re.search(r'Nhk</a> <span class="term-count">1 article<', categories)
     archive = (out / "archive/index.html").read_text()
     assert re.search(r'September 2023</a> <span class="term-count">4 articles', archive)
 

@@ -34,7 +34,7 @@ def test_listed_titles_first_then_computed_and_stories(tmp_path):
     entries = re.findall(r'<h3 class="entry-title"><a href="([^"]+)"', home)
     assert "/2023/09/21/harlow-dockers-back/" in entries  # the story's newest article
     assert "/2023/09/20/strike-ends/" not in entries  # shown once, not per source
-    assert re.search(r'Also covered by\s*<a href="/2023/09/20/strike-ends/">harbor-times</a>', home)
+    assert re.search(r'Also covered by\s*<a href="/2023/09/20/strike-ends/">Harbor Times</a>', home)
     # The other source's index still lists its own article.
     assert "/2023/09/20/strike-ends/" in (out / "category/harbor-times/index.html").read_text()
     assert broken_links(out, "https://stories.example/") == []

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ..build import CACHE_FOLDER
 from ..config import Config
+from ..store import CACHE_FOLDER
 from .download import FetchFailed, Validators, download
 from .files import FetchedFile, Names, entry_text, scan_content, write_atomic
 from .formats import NotAFeed, parse_feed

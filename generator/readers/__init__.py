@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
 
 from .. import __version__
-from ..cache import Cache, library_versions, source_digest
 from ..config import Config
 from ..errors import ContentError, ContentWarning, internal_error
 from ..executors import StageExecutor
+from ..fingerprints import library_versions, source_digest
 from ..model import Article
 from ..redirects import Redirect
+from ..store import SourceRow, Store
 from ..text import first_control, strip_controls
 from . import export, frontmatter, pelican
 from .meta import Parsed
@@ -131,9 +133,22 @@ def _parse_batch(batch: list[tuple[Source, bytes, str]], cfg: Config) -> list[Pa
     for source, raw, digest in batch:
         parsed = parse_source(source, raw, cfg)
         if parsed.article is not None:
-            parsed = replace(parsed, article=replace(parsed.article, fingerprint=digest))
+            article = parsed.article
+            parsed = replace(parsed, article=replace(article, fingerprint=digest,
+                                                     card=card_hash(article)))
         results.append(parsed)
     return results
+
+
+def card_hash(article: Article) -> str:
+    """A hash of everything of an article but its body: what a list or a link shows of it."""
+    values = [getattr(article, f) for f in CARD_FIELDS]
+    return hashlib.blake2b(repr(values).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+CARD_FIELDS = tuple(f.name for f in fields(Article)
+                    if f.name not in ("body_html", "fingerprint", "card"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,21 +159,25 @@ class ReadResult:
     errors: list[ContentError]
     warnings: list[ContentWarning]
     redirects: list[Redirect]  # from redirect-only files
+    changed: dict[str, Parsed] = field(default_factory=dict)  # by source, what was read anew
+    removed: list[str] = field(default_factory=list)  # sources gone since the last read
 
 
-def read_all(
-    sources: list[Source], cfg: Config, cache: Cache | None = None,
-    executor: StageExecutor | None = None,
-) -> ReadResult:
-    """Read every source: unchanged files come from the cache, the rest are parsed, on the
-    executor when given."""
-    cache = cache if cache is not None else Cache(None)
+def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None = None,
+             store: Store | None = None, known: dict[str, Parsed] | None = None) -> ReadResult:
+    """Read every source. With a store, a file whose size and modification time are those it
+    had when read, under the same settings, is not read again (as git does); one whose bytes are
+    the same is not parsed again. `known` holds what earlier reads gave (the store's, else
+    loaded from it); it is updated in place, and the store with it."""
     settings = read_settings(cfg)
+    rows = store.sources() if store is not None else {}
+    if known is None:
+        known = store.parsed() if store is not None and rows else {}
     results: dict[str, Parsed] = {}
     misses: list[tuple[Source, bytes, str]] = []
     stamps: dict[str, tuple[int, int]] = {}
     for source in sources:
-        cached = cache.articles.get(source.shown)
+        row = rows.get(source.shown)
         try:
             info = os.stat(source.path)
             if not stat.S_ISREG(info.st_mode):  # a pipe or a device would never end
@@ -170,11 +189,9 @@ def read_all(
                                   f"({cfg.max_file_size:,} bytes)")
                 continue
             stamps[source.shown] = (info.st_mtime_ns, info.st_size)
-            # Same size and modification time as when it was read, under the same settings:
-            # the file was not touched, so its bytes need not be read to know it (as git does).
-            if cached is not None and cache.stamps.get(source.shown) == (
-                    stamps[source.shown], settings):
-                results[source.shown] = cached[1]
+            if row is not None and row.stamp == stamps[source.shown] \
+                    and row.settings == settings and source.shown in known:
+                results[source.shown] = known[source.shown]
                 continue
             with open(source.path, "rb") as handle:
                 raw = handle.read(cfg.max_file_size + 1)
@@ -187,28 +204,34 @@ def read_all(
             continue
         digest = source_digest(raw + b"\0" + repr((source.shown, source.folder, source.key))
                                .encode(), settings)
-        if cached is not None and cached[0] == digest:
-            results[source.shown] = cached[1]
-            cache.stamps[source.shown] = (stamps[source.shown], settings)
-            cache.dirty = True
+        if row is not None and row.digest == digest and source.shown in known:
+            results[source.shown] = known[source.shown]
+            if store is not None:
+                store.put_stamp(source.shown, SourceRow(stamps[source.shown], settings, digest))
         else:
             misses.append((source, raw, digest))
+    changed: dict[str, Parsed] = {}
     if misses:
         batches = executor.chunks(misses, BATCH) if executor is not None else [misses]
         parse = partial(_parse_batch, cfg=cfg)
         mapped = executor.map(parse, batches) if executor is not None else map(parse, batches)
         for batch, parsed in zip(batches, mapped):
             for (source, _, digest), result in zip(batch, parsed):
-                results[source.shown] = result
-                cache.articles[source.shown] = (digest, result)
-                if source.shown in stamps:
-                    cache.stamps[source.shown] = (stamps[source.shown], settings)
-        cache.dirty = True
-    for stale in cache.articles.keys() - results.keys():
-        del cache.articles[stale]
-        cache.stamps.pop(stale, None)
-        cache.dirty = True
-    out = ReadResult([], [], [], [])
+                results[source.shown] = changed[source.shown] = result
+                if store is not None and source.shown in stamps:
+                    store.put_source(source.shown, SourceRow(stamps[source.shown], settings,
+                                                             digest), result)
+    removed = sorted(known.keys() - results.keys())
+    if store is not None:
+        store.drop_sources(removed)
+    for path in removed:
+        del known[path]
+    for path, result in changed.items():
+        # What the builder keeps has no bodies: they wait in the store until a page needs one.
+        article = result.article
+        known[path] = result if article is None else replace(result, article=replace(
+            article, body_html=""))
+    out = ReadResult([], [], [], [], changed, removed)
     for source in sources:
         result = results[source.shown]
         if result.article is not None:

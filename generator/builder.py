@@ -1,0 +1,432 @@
+"""The Builder: one loaded site, kept between builds, and the pipeline that brings it up to date.
+
+`digest build` opens a Builder on the cache, updates it for what differs on disk, and saves;
+`watch` and `serve` keep one Builder and update it on every change; `digest related` reads the
+site through one. `update` is the whole pipeline, read top to bottom, each stage timed:
+
+    discover -> read -> index -> related -> plan -> select -> render -> feeds -> search -> write
+
+Stages are functions of other modules that return values; the Builder holds what they return
+that the next update can reuse (what was read, the page plan's inputs, what was written). Only
+`write` touches output/, and only once everything before it has succeeded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import search
+from .config import Config
+from .dates import SOURCE_DATE_EPOCH, source_date_epoch
+from .errors import BuildFailed, ContentError, ContentWarning, internal_error, unique_sorted
+from .executors import ExecutorFactory, stage_executor
+from .feeds import EPOCH, feed_files
+from .fingerprints import fingerprint
+from .model import Article, Page
+from .output import Staging, output_dir_errors, read_manifest
+from .pages import path_errors, plan_pages, reserved_paths
+from .readers import Parsed, ReadResult, discover, read_all
+from .redirects import Redirect, redirect_files
+from .related import Related, find_related
+from .render import Rendered, RenderJob, render_pages
+from .site import Site, duplicate_errors
+from .sitemap import sitemap_entries, sitemap_files
+from .store import CACHE_FOLDER, PageRow, Store
+from .touched import Touched, pages_touched
+from .urls import Urls
+
+STAGES = ("discover", "read", "index", "related", "plan", "select", "render", "feeds",
+          "search", "write")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    articles: int
+    pages: int
+    rendered: int  # pages whose inputs changed (or whose file was missing)
+    written: int  # files whose bytes changed
+    unchanged: int
+    removed: int
+    timings: dict[str, float] = field(default_factory=dict, hash=False)
+    warnings: tuple[ContentWarning, ...] = ()
+    drafts: int = 0  # drafts left out (--drafts includes them)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings.values())
+
+
+class Stopwatch:
+    """Times each stage, and knows which one runs, for an internal error's message."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._last = time.perf_counter()
+        self.stage = STAGES[0]
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self._last
+        self._last = now
+        self.stage = STAGES[min(STAGES.index(stage) + 1, len(STAGES) - 1)]
+
+
+@dataclass(slots=True)
+class _Written:
+    """What the last good update left in output/: a row per page (its inputs, size and bytes'
+    hash) and the key of what every page saw."""
+
+    rows: dict[str, PageRow] = field(default_factory=dict)
+    job_key: str = ""
+    # Ids of articles read anew since the last good build: all of them, and those whose card
+    # (what lists show) changed.
+    owed: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
+    loaded: bool = False  # read from the store (a new process's first update)
+    checked: bool = False  # the files on disk were compared with the rows
+
+
+class Builder:
+    """A site, loaded: the config, what every source gave, and what was written where."""
+
+    def __init__(self, cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None = None,
+                 use_cache: bool = True) -> None:
+        self.cfg = cfg
+        self.jobs, self.executor_factory = jobs, executor_factory
+        self.store = Store(cfg.root / CACHE_FOLDER if use_cache else None)
+        self.known: dict[str, Parsed] | None = None  # by source: what reading it gave, no body
+        self.written = _Written()
+        self.site: Site | None = None
+        self.related: Related | None = None
+
+    def reconfigure(self, cfg: Config) -> None:
+        """A new config.yaml: what was read under other settings is read again as needed."""
+        self.cfg = cfg
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Builder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def load(self) -> tuple[Site, ReadResult]:
+        """The site as a build reads it, without planning or writing anything."""
+        cfg = self.cfg
+        read = self._read(discover(cfg.content_dir, cfg.root))
+        return Site.from_articles(read.articles, cfg, Urls.for_config(cfg), check=False), read
+
+    def with_bodies(self, articles: list[Article], read: ReadResult) -> list[Article]:
+        return self._bodies(articles, read)
+
+    # The pipeline.
+
+    def update(self, changed: Iterable[Path] = ()) -> BuildReport:
+        """Bring output/ up to date with the sources. `changed` is what a watcher saw change;
+        the sources are compared with what was read all the same, so it is a hint only."""
+        clock = Stopwatch()
+        try:
+            return self._update(clock)
+        except BuildFailed:
+            self.store.rollback()
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug of ours: an error with its stage
+            self.store.rollback()
+            raise BuildFailed([internal_error(f"({clock.stage})", exc)]) from exc
+
+    def _update(self, clock: Stopwatch) -> BuildReport:
+        cfg, urls = self.cfg, Urls.for_config(self.cfg)
+        unsafe = output_dir_errors(cfg.output_dir, cfg.root,
+                                   [cfg.content_dir, cfg.templates_dir, cfg.root / "config.yaml"],
+                                   cfg.force)
+        if cfg.search:
+            search.check_available()
+        empty_updated = self._source_date() or EPOCH
+        sources = discover(cfg.content_dir, cfg.root)
+        clock.lap("discover")
+        read = self._read(sources)
+        clock.lap("read")
+        site = Site.from_articles(read.articles, cfg, urls, check=False)
+        warnings = tuple(unique_sorted(read.warnings + self.store.warnings()))
+        self._check(unsafe + read.errors + duplicate_errors(site.articles, urls), warnings, site,
+                    urls)
+        clock.lap("index")
+        related = self._relate(site, read)
+        clock.lap("related")
+        plan = plan_pages(site, related, cfg, urls, check=False)
+        reserved = reserved_paths(site, urls, cfg)
+        if errors := path_errors(plan, urls, reserved):
+            raise BuildFailed(errors, warnings)
+        moved, moved_warnings = redirects(site, read.redirects, plan, reserved, urls, cfg)
+        warnings = self._strict(warnings + tuple(moved_warnings))
+        clock.lap("plan")
+        job = RenderJob.of(cfg, site, urls)
+        touched = self._touched(job.key)
+        todo = pages_touched(plan, touched, {p: r.inputs for p, r in self.written.rows.items()},
+                             self._present(), urls)
+        clock.lap("select")
+        staging = Staging(cfg.output_dir).open()
+        try:
+            with stage_executor(self.jobs, self.executor_factory) as executor:
+                rendered = render_pages(self._with_bodies(todo, read), job, staging, executor)
+            clock.lap("render")
+            files = {urls.output_path(page.url) for page in plan}
+            extra = self._extras(site, related, plan, urls, empty_updated) | moved
+            clock.lap("feeds")
+            notes = self._search(plan, rendered, staging, urls, extra)
+            clock.lap("search")
+            if errors := tree_errors(files, extra.keys()):
+                raise BuildFailed(errors, warnings)
+            for path, data in extra.items():
+                staging.put(path, data)
+            written = staging.commit(files | extra.keys(), notes)
+        except BaseException:
+            staging.discard()
+            raise
+        self._remember(plan, rendered, job.key, urls)
+        self.site, self.related = site, related
+        self.store.commit()
+        clock.lap("write")
+        drafts = 0 if cfg.drafts else sum(a.draft for a in read.articles)
+        return BuildReport(len(site.articles), len(plan), len(todo), written.written,
+                           written.unchanged, written.removed, clock.timings, warnings, drafts)
+
+    # The stages' glue: what each needs from the Builder's state, and what it leaves there.
+
+    def _source_date(self):
+        try:
+            return source_date_epoch()  # read once: a feed of an empty site shows it
+        except ValueError as exc:
+            raise BuildFailed([ContentError(SOURCE_DATE_EPOCH, None, str(exc))]) from None
+
+    def _check(self, errors: list[ContentError], warnings: tuple[ContentWarning, ...],
+               site: Site, urls: Urls) -> None:
+        """Every error of the run at once: pages that would collide are found from a plan
+        without related reading (it changes no path)."""
+        if errors:
+            plan = plan_pages(site, Related({}, (), {}), self.cfg, urls, check=False)
+            errors += path_errors(plan, urls, reserved_paths(site, urls, self.cfg))
+        if self.cfg.strict:
+            errors = errors + [w.as_error() for w in warnings]
+        if errors:
+            raise BuildFailed(errors, () if self.cfg.strict else warnings)
+
+    def _strict(self, warnings: tuple[ContentWarning, ...]) -> tuple[ContentWarning, ...]:
+        warnings = tuple(unique_sorted(warnings))
+        if self.cfg.strict and warnings:
+            raise BuildFailed([w.as_error() for w in warnings])
+        return warnings
+
+    def _relate(self, site: Site, read: ReadResult) -> Related:
+        """Related reading, reused while no article changed. Term counts are kept by article:
+        only articles read anew are tokenized, so no body need be loaded for the others."""
+        key = fingerprint(self.cfg.related, [a.fingerprint for a in site.articles])
+        kept = self.store.blob("related")
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        memo_blob = self.store.blob("terms")
+        memo = memo_blob[1] if memo_blob else {}
+        weights = f":{self.cfg.related.title_weight}:{self.cfg.related.summary_weight}"
+        missing = [a for a in site.articles if a.fingerprint + weights not in memo]
+        fresh = {a.id: a for a in self._bodies(missing, read)}
+        articles = [fresh.get(a.id, a) for a in site.articles]
+        related = find_related(articles, self.cfg.related, memo, reasons=False)
+        live = {a.fingerprint + weights for a in site.articles}
+        self.store.put_blob("terms", "", {k: v for k, v in memo.items() if k in live})
+        self.store.put_blob("related", key, related)
+        return related
+
+    def _read(self, sources: list) -> ReadResult:
+        if self.known is None:
+            self.known = self.store.parsed()
+        self._load_written()
+        cards = {p: k.article.card for p, k in self.known.items() if k.article}
+        with stage_executor(self.jobs, self.executor_factory) as executor:
+            read = read_all(sources, self.cfg, executor, self.store, self.known)
+        # What was read anew is owed a render until a build writes it, even if this one fails
+        # (and the next runs in another process), in every output folder a build of this site
+        # writes (`serve`'s and `build`'s): the store keeps it with what was read.
+        full = {p.article.id for p in read.changed.values() if p.article is not None}
+        card = {p.article.id for path, p in read.changed.items()
+                if p.article is not None and cards.get(path) != p.article.card}
+        if full:
+            self.written.owed[0].update(full)
+            self.written.owed[1].update(card)
+            for name in {f"owed:{self.cfg.output_dir}"} | {
+                    "owed:" + job.removeprefix("job:") for job in self.store.blob_names("job:")}:
+                kept = self.store.blob(name)
+                owed = kept[1] if kept else (set(), set())
+                self.store.put_blob(name, "", (owed[0] | full, owed[1] | card))
+        self.store.commit()  # what did parse is worth keeping, even if the build fails later
+        return read
+
+    def _load_written(self) -> None:
+        """In a new process, what the last build left comes from the store."""
+        if self.written.loaded:
+            return
+        self.written.loaded = True
+        out = self.cfg.output_dir
+        kept = self.store.blob(f"job:{out}")
+        self.written.job_key = kept[0] if kept else ""
+        self.written.rows = self.store.pages(str(out))
+        owed = self.store.blob(f"owed:{out}")
+        self.written.owed = owed[1] if owed else (set(), set())
+
+    def _touched(self, job_key: str) -> Touched:
+        full, card = self.written.owed
+        return Touched(job_key != self.written.job_key, frozenset(full), frozenset(card))
+
+    def _present(self) -> set[str]:
+        """Output files as the last build left them. Checked on disk once per process: after
+        that, the Builder is the only writer it trusts."""
+        rows = self.written.rows
+        if self.written.checked:
+            return set(rows)
+        self.written.checked = True
+        present = set()
+        root = self.cfg.output_dir
+        for path, row in rows.items():
+            try:
+                if (root / path).stat().st_size == row.size:
+                    present.add(path)
+            except OSError:
+                pass
+        return present
+
+    def _with_bodies(self, pages: list[Page], read: ReadResult) -> list[Page]:
+        """The pages to render, each article page with its article's body."""
+        own = [p.context["article"] for p in pages if "article" in p.context]
+        full = {a.id: a for a in self._bodies(own, read)}
+        return [replace(p, context={**p.context, "article": full[p.context["article"].id]})
+                if "article" in p.context else p for p in pages]
+
+    def _bodies(self, articles: list[Article], read: ReadResult) -> list[Article]:
+        """The articles with their bodies: fresh from this read, else from the store."""
+        fresh = {p.article.source_path: p.article for p in read.changed.values() if p.article}
+        wanted = [a.source_path for a in articles if a.source_path not in fresh]
+        stored = self.store.bodies(wanted) if wanted else {}
+        return [fresh.get(a.source_path) or replace(a, body_html=stored.get(a.source_path, ""))
+                for a in articles]
+
+    def _extras(self, site: Site, related: Related, plan: list[Page], urls: Urls,
+                empty_updated) -> dict[str, bytes]:
+        """Feeds, the sitemap and the theme's static files, each reused while its inputs hold."""
+        cfg, out = self.cfg, str(self.cfg.output_dir)
+        files = static_files(cfg.templates_dir / "static")
+        feeds_key = fingerprint(cfg, [a.fingerprint for a in site.articles], empty_updated)
+        kept = self.store.blob(f"feeds:{out}")
+        if kept is not None and kept[0] == feeds_key:
+            files.update(kept[1])
+        else:
+            if cfg.feeds.content == "full":  # entries carry bodies: a site of whole articles
+                whole = self._bodies(list(site.articles), ReadResult([], [], [], []))
+                site = Site.from_articles(whole, cfg, urls, check=False)
+            kept_memo = self.store.blob(f"feed-memo:{out}")
+            memo = kept_memo[1] if kept_memo else {}
+            made = feed_files(site, urls, cfg, cfg.feeds, memo, empty_updated)
+            self.store.put_blob(f"feed-memo:{out}", "", memo)
+            self.store.put_blob(f"feeds:{out}", feeds_key, made)
+            files.update(made)
+        # The sitemap shows pages and the dates of what they list, which depends on where each
+        # article is listed, not on its text: an edit to a body leaves it as it was.
+        key = fingerprint(cfg.base_url, [(p.url, p.template) for p in plan],
+                          [(a.id, a.date, a.updated) for a in site.articles],
+                          [[a.id for a in story] for story in related.stories])
+        kept = self.store.blob(f"sitemap:{out}")
+        if kept is not None and kept[0] == key:
+            files.update(kept[1])
+        else:
+            made = sitemap_files(sitemap_entries(plan, site, urls), urls)
+            self.store.put_blob(f"sitemap:{out}", key, made)
+            files.update(made)
+        return files
+
+    def _search(self, plan: list[Page], rendered: list[Rendered], staging: Staging, urls: Urls,
+                extra: dict[str, bytes]) -> dict[str, str]:
+        """The Pagefind bundle for the article pages, reused when none of them changed.
+
+        Its key, which the manifest keeps, is made of the pages' paths and bytes, so it is the
+        same wherever the site is built."""
+        if not self.cfg.search:
+            return {}
+        hashes = {path: row.hash for path, row in self.written.rows.items()}  # before this one
+        hashes.update((r.path, r.hash) for r in rendered)
+        paths = sorted(urls.output_path(p.url) for p in plan if p.template == "article.html")
+        key = fingerprint(search.index_version(), [(p, hashes.get(p, "")) for p in paths])
+        previous = read_manifest(staging.root)
+        bundle = None
+        if previous.notes.get("search") == key:
+            bundle = search.previous_bundle(staging.root, previous.files)
+        if bundle is None:
+            bundle = search.build_index({p: staging.read(p) for p in paths})
+        extra.update(bundle)
+        return {"search": key}
+
+    def _remember(self, plan: list[Page], rendered: list[Rendered], job_key: str,
+                  urls: Urls) -> None:
+        """What output/ now holds, for the next update (and the next process): only the rows
+        of pages rendered, or whose inputs changed, are written."""
+        target = str(self.cfg.output_dir)
+        before = self.written.rows
+        made = {r.path: r for r in rendered}
+        rows: dict[str, PageRow] = {}
+        changed: dict[str, PageRow] = {}
+        for page in plan:
+            path = urls.output_path(page.url)
+            inputs = (page.template, page.inputs)
+            old = before.get(path)
+            new = made.get(path)
+            row = PageRow(inputs, new.size, new.hash) if new else PageRow(inputs, old.size,
+                                                                         old.hash)
+            rows[path] = row
+            if new or old.inputs != inputs:
+                changed[path] = row
+        self.store.drop_pages(target, before.keys() - rows.keys())
+        self.store.put_pages(target, changed)
+        if job_key != self.written.job_key:
+            self.store.put_blob(f"job:{target}", job_key, None)
+        if any(self.written.owed):
+            self.store.put_blob(f"owed:{target}", "", (set(), set()))
+        self.written = _Written(rows, job_key, loaded=True, checked=True)
+
+
+def redirects(site: Site, stubs: list[Redirect], plan: list[Page], reserved: dict[str, str],
+              urls: Urls, cfg: Config) -> tuple[dict[str, bytes], list[ContentWarning]]:
+    """Redirect pages from every article's old URLs, and from redirect-only files."""
+    wanted = list(stubs)
+    for article in site.articles:
+        target = urls.absolute(urls.article(article))
+        wanted += [Redirect(old, target, article.source_path) for old in article.aliases]
+    taken = {urls.output_path(p.url) for p in plan} | {r.rstrip("/") for r in reserved}
+    return redirect_files(wanted, urls, taken, cfg.language)
+
+
+def tree_errors(pages: set[str], others: Iterable[str]) -> list[ContentError]:
+    """A file where another needs a folder (a theme's static file against a page): the last
+    check before anything moves into output/."""
+    paths = pages | set(others)
+    errors = []
+    for path in sorted(paths):
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            if folder in paths:
+                errors.append(ContentError(path, None, f"needs a folder where the file {folder} "
+                                                       "is written; rename one of them"))
+                break
+    return errors
+
+
+def static_files(static_dir: Path) -> dict[str, bytes]:
+    """The theme's static files, to be served under /static/; hidden files are left out."""
+    files = {}
+    if static_dir.is_dir():
+        for path in sorted(static_dir.rglob("*")):
+            relative = path.relative_to(static_dir)
+            if path.is_file() and not any(p.startswith(".") for p in relative.parts):
+                files["static/" + relative.as_posix()] = path.read_bytes()
+    return files
