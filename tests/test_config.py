@@ -212,6 +212,36 @@ def test_a_list_of_sections_names_each_entry_and_its_line(tmp_path, monkeypatch)
 """, monkeypatch) == ["config.yaml:5: fetch.sources[2].url: https://d.example/f is listed twice"]
 
 
+def test_a_key_written_twice_is_an_error_at_the_second(tmp_path, monkeypatch):
+    assert problems(tmp_path, "related:\n  count: 3\ntitle: x\nrelated:\n  count: 4\n"
+                              "  count: 5\n", monkeypatch) == [
+        "config.yaml:4: related: written twice, first on line 1",
+        "config.yaml:6: related.count: written twice, first on line 5",
+    ]
+
+
+def test_every_problem_of_a_check_is_reported(tmp_path, monkeypatch):
+    assert problems(tmp_path, """fetch:
+  sources:
+    - {url: https://a.example/, category: a}
+    - {url: https://a.example/, category: b}
+    - {url: https://a.example/, category: c}
+categories:
+  "!": x
+  "?": y
+""", monkeypatch) == [
+        "config.yaml:4: fetch.sources[2].url: https://a.example/ is listed twice",
+        "config.yaml:5: fetch.sources[3].url: https://a.example/ is listed twice",
+        "config.yaml:7: categories.!: needs letters or digits",
+        "config.yaml:8: categories.?: needs letters or digits",
+    ]
+
+
+def test_nesting_too_deep_is_an_error_not_a_crash(tmp_path, monkeypatch):
+    [error] = problems(tmp_path, "title: " + "[" * 20000 + "]" * 20000 + "\n", monkeypatch)
+    assert error.startswith("config.yaml") and "invalid YAML" in error
+
+
 def test_nothing_is_the_default_of_a_section_and_none_of_an_optional_number(tmp_path):
     cfg = load_config(write(tmp_path, "feeds:\nrelated: ~\nfetch:\n  keep_days:\n"))
     assert (cfg.feeds, cfg.related, cfg.fetch.keep_days) == (FeedsConfig(), RelatedConfig(), None)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..markdown import engine_available
 from ..text import slugify
-from .options import Invalid, Kind
+from .options import Invalid, Kind, Setting
 
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category", "id")
 _SIZE_UNITS = {"": 1, "b": 1, "kb": 1024, "k": 1024, "mb": 1024 ** 2, "m": 1024 ** 2,
@@ -54,7 +54,12 @@ WHOLE = Kind("a whole number", "whole number", _whole)
 NUMBER = Kind("a number", "number", _number)
 BOOL = Kind("true or false", "true/false", lambda text: _BOOLEANS.get(text.strip().lower()))
 SIZE = Kind("a size such as 10 MB or 500 kB", "bytes, or a size such as `10 MB`", parse_size)
-KINDS: dict[type, Kind] = {str: TEXT, int: WHOLE, float: NUMBER, bool: BOOL}
+_KINDS: dict[type, Kind] = {str: TEXT, int: WHOLE, float: NUMBER, bool: BOOL}
+
+
+def kind_of(setting: Setting) -> Kind:
+    """What a setting's text is read as: the kind its Option names, else its type's."""
+    return setting.option.kind or _KINDS[setting.value_type]
 
 
 def base_url(url: str) -> str:
@@ -115,21 +120,16 @@ def category_id(name: str) -> str:
 
 def category_ids(categories: dict[str, Any]) -> dict[str, Any]:
     """Categories by their id in slug form, as articles name them: `BBC` is `bbc`."""
-    for cat_id in categories:
-        if not slugify(cat_id):
-            raise Invalid("needs letters or digits", (cat_id,))
+    Invalid.check([((cat_id,), "needs letters or digits")
+                   for cat_id in categories if not slugify(cat_id)])
     return {slugify(cat_id): spec for cat_id, spec in categories.items()}
 
 
 def distinct_urls(sources: tuple[Any, ...]) -> tuple[Any, ...]:
     """Each feed once: a second entry would fetch the same articles twice."""
-    seen: set[str] = set()
-    twice = []
+    first: dict[str, int] = {}
     for index, source in enumerate(sources):
-        if source.url in seen:
-            twice.append(((index, "url"), f"{source.url} is listed twice"))
-        seen.add(source.url)
-    if twice:
-        (where, message), *more = twice
-        raise Invalid(message, where, tuple(more))
+        first.setdefault(source.url, index)
+    Invalid.check([((index, "url"), f"{source.url} is listed twice")
+                   for index, source in enumerate(sources) if first[source.url] != index])
     return sources

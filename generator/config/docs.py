@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import MISSING
 
-from .checks import KINDS
+from .checks import kind_of
 from .options import Setting, settings_of
 from .schema import Config
 
@@ -41,14 +41,14 @@ def _rows(cls: type, prefix: str, rows: list[str], own_tables: list) -> None:
         elif setting.container is not None:  # id → section, or a list of sections
             shape, below = ("mapping", ".<id>.") if setting.container is dict else ("list", "[].")
             rows.append(_row(key, shape, "empty", setting.option.help))
-            _rows(setting.kind, key + below, rows, own_tables)
+            _rows(setting.value_type, key + below, rows, own_tables)
         elif setting.option.own_table:
             rows.append(_row(key + ".*", "mapping", "", setting.option.help))
             own_rows: list[str] = []
             own_tables.append(own_rows)
-            _rows(setting.kind, key + ".", own_rows, own_tables)
+            _rows(setting.value_type, key + ".", own_rows, own_tables)
         else:
-            _rows(setting.kind, key + ".", rows, own_tables)
+            _rows(setting.value_type, key + ".", rows, own_tables)
 
 
 def _table(rows: list[str]) -> str:
@@ -67,7 +67,7 @@ def _type(setting: Setting) -> str:
     if opt.choices:
         *most, last = [f"`{choice}`" for choice in opt.choices]
         return f"{', '.join(most)} or {last}" if most else last
-    kind = (opt.kind or KINDS[setting.kind]).doc
+    kind = kind_of(setting).doc
     if opt.lo is not None and opt.hi is not None:
         return f"{kind} {opt.lo}–{opt.hi}"
     if opt.lo is not None:

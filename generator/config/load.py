@@ -9,8 +9,9 @@ import yaml
 
 from ..errors import ConfigError, ContentError
 from ..yaml_text import TextLoader
+from .options import label
 from .schema import Config
-from .validate import read_values
+from .validate import Problems, read_values
 
 
 def load_config(
@@ -34,10 +35,9 @@ def load_config(
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([ContentError(where, 1, "must be a mapping of keys to values")])
-    problems: list = []
+    lines, problems = key_lines(node)
     values = read_values(Config, data, (), problems)
     if problems:
-        lines = key_lines(node)
         raise ConfigError([ContentError(where, _line(lines, at), message)
                            for at, message in problems])
     return Config(
@@ -66,20 +66,32 @@ def _parse(text: str, where: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def key_lines(node: yaml.Node | None, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], int]:
-    """Line (1-based) of every mapping key, by its path of keys; a list item's path ends in its
-    index ("0", "1", ...), so that an error in `fetch.sources` can name the entry's line."""
+def key_lines(node: yaml.Node | None) -> tuple[dict[tuple[str, ...], int], Problems]:
+    """Line (1-based) of every mapping key, by its path of keys, and a problem for each key
+    written twice in one mapping (YAML would keep the last silently). A list item's path ends
+    in its index ("0", "1", ...), so that an error in `fetch.sources` can name the entry's line.
+    """
     lines: dict[tuple[str, ...], int] = {}
+    twice: Problems = []
+    _walk(node, (), lines, twice)
+    return lines, twice
+
+
+def _walk(node: yaml.Node | None, prefix: tuple[str, ...], lines: dict[tuple[str, ...], int],
+          twice: Problems) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             path = (*prefix, str(key_node.value))
+            if path in lines:
+                twice.append((path, f"{label(path)}: written twice, first on line {lines[path]}"))
+                for stale in [k for k in lines if k[:len(path)] == path]:  # YAML drops the first
+                    del lines[stale]
             lines[path] = key_node.start_mark.line + 1
-            lines.update(key_lines(value_node, path))
+            _walk(value_node, path, lines, twice)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*prefix, str(index))] = item.start_mark.line + 1
-            lines.update(key_lines(item, (*prefix, str(index))))
-    return lines
+            _walk(item, (*prefix, str(index)), lines, twice)
 
 
 def _line(lines: dict[tuple[str, ...], int], path: tuple[str | int, ...]) -> int:

@@ -20,13 +20,20 @@ PathPart = str | int  # a key, or a list index (shown 1-based)
 
 
 class Invalid(ValueError):
-    """A value's problems, raised by a field's check: each a message and the path below the
-    field (an index and a key, say) when the problem is in one part of the value."""
+    """A value's problems, raised by a conversion or a field's check: each a message and the
+    path below the field (an index and a key, say) when it is in one part of the value."""
 
-    def __init__(self, message: str, where: tuple[PathPart, ...] = (),
-                 more: tuple[tuple[tuple[PathPart, ...], str], ...] = ()) -> None:
+    def __init__(self, message: str, where: tuple[PathPart, ...] = ()) -> None:
         super().__init__(message)
-        self.problems = ((where, message), *more)
+        self.problems = [(where, message)]
+
+    @classmethod
+    def check(cls, problems: list[tuple[tuple[PathPart, ...], str]]) -> None:
+        """Raise every problem of a value at once, if it has any."""
+        if problems:
+            invalid = cls(problems[0][1], problems[0][0])
+            invalid.problems = problems
+            raise invalid
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +81,7 @@ class Setting:
 
     name: str  # the field's
     key: tuple[str, ...]  # where config.yaml writes it, below the section
-    kind: type  # str, int, float, bool, or a section dataclass
+    value_type: type  # str, int, float, bool, or a section dataclass
     container: type | None  # None; dict for id → section; tuple for a list of sections
     optional: bool  # nothing (an empty value) is allowed, and means None
     option: Option
@@ -82,7 +89,7 @@ class Setting:
 
     @property
     def is_section(self) -> bool:
-        return dataclasses.is_dataclass(self.kind)
+        return dataclasses.is_dataclass(self.value_type)
 
 
 def settings_of(cls: type) -> list[Setting]:
@@ -94,12 +101,12 @@ def settings_of(cls: type) -> list[Setting]:
         opt = spec.metadata.get("option")
         if opt is None:
             continue
-        kind, container, optional = _shape(hints[spec.name])
+        value_type, container, optional = _shape(hints[spec.name])
         default = spec.default
         if spec.default_factory is not dataclasses.MISSING:
             default = spec.default_factory()
         key = tuple((opt.key or spec.name).split("."))
-        found.append(Setting(spec.name, key, kind, container, optional, opt, default))
+        found.append(Setting(spec.name, key, value_type, container, optional, opt, default))
     return found
 
 

@@ -1,8 +1,8 @@
 """One validator for every section of config.yaml: it walks a section dataclass's settings.
 
 Its input is what `yaml_text.TextLoader` made of the file: mappings, lists, text and None (an
-empty value). Each setting's text is converted by its type (`checks.KINDS`, or the kind its
-Option names), then held to its range and choices, then given to its own check. Its output is
+empty value). Each setting's text is converted by its type (or the kind its Option names,
+`checks.kind_of`), then held to its range and choices, then given to its own check. Its output is
 the valid values, and every problem as (path from the top of the file, message); `load.py`
 turns a path into a line. A value with a problem is left out and the walk goes on, so that all
 the problems of a file are reported together.
@@ -14,7 +14,7 @@ import difflib
 from dataclasses import MISSING
 from typing import Any
 
-from .checks import KINDS, TEXT
+from .checks import TEXT, kind_of
 from .options import Invalid, Option, PathPart, Setting, describe, label, settings_of
 
 Path = tuple[PathPart, ...]
@@ -89,7 +89,7 @@ def _read_setting(setting: Setting, value: Any, path: Path, problems: Problems) 
         elif setting.container is tuple:
             result = _read_list(setting, value, path, problems)
         elif setting.is_section:
-            result = read_section(setting.kind, value, path, problems)
+            result = read_section(setting.value_type, value, path, problems)
         else:
             result = _convert(setting, value)
         if result is not MISSING and setting.option.check is not None:
@@ -113,7 +113,7 @@ def _read_items(setting: Setting, data: Any, path: Path, problems: Problems) -> 
             item = {shorthand: item}
         if shorthand and isinstance(item, dict | None):
             item = {shorthand: str(key), **(item or {})}
-        items[str(key)] = read_section(setting.kind, item, (*path, str(key)), problems)
+        items[str(key)] = read_section(setting.value_type, item, (*path, str(key)), problems)
     return items if len(problems) == before else MISSING
 
 
@@ -121,7 +121,7 @@ def _read_list(setting: Setting, data: Any, path: Path, problems: Problems) -> A
     if not isinstance(data, list):
         raise Invalid(f"expected a list, got {describe(data)}")
     before = len(problems)
-    items = [read_section(setting.kind, item, (*path, index), problems)
+    items = [read_section(setting.value_type, item, (*path, index), problems)
              for index, item in enumerate(data)]
     return tuple(items) if len(problems) == before else MISSING
 
@@ -129,7 +129,7 @@ def _read_list(setting: Setting, data: Any, path: Path, problems: Problems) -> A
 def _convert(setting: Setting, value: Any) -> Any:
     """A value's text as the setting's kind, held to its choices and range; or Invalid."""
     opt = setting.option
-    kind = opt.kind or KINDS[setting.kind]
+    kind = kind_of(setting)
     absent = value is None or (
         kind is not TEXT and isinstance(value, str) and value.strip().lower() in _NOTHING)
     if absent and setting.optional:
