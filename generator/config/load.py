@@ -35,7 +35,7 @@ def load_config(
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([ContentError(where, 1, "must be a mapping of keys to values")])
-    lines, problems = key_lines(node)
+    lines, problems = _key_lines(node)
     values = read_values(Config, data, (), problems)
     if problems:
         raise ConfigError([ContentError(where, _line(lines, at), message)
@@ -66,7 +66,7 @@ def _parse(text: str, where: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def key_lines(node: yaml.Node | None) -> tuple[dict[tuple[str, ...], int], Problems]:
+def _key_lines(node: yaml.Node | None) -> tuple[dict[tuple[str, ...], int], Problems]:
     """Line (1-based) of every mapping key, by its path of keys, and a problem for each key
     written twice in one mapping (YAML would keep the last silently). A list item's path ends
     in its index ("0", "1", ...), so that an error in `fetch.sources` can name the entry's line.

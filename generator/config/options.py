@@ -47,6 +47,8 @@ class Kind:
 
 @dataclass(frozen=True, slots=True)
 class Option:
+    """What the validator and the README know of a setting, besides its type and default."""
+
     help: str
     lo: float | None = None
     hi: float | None = None
@@ -54,8 +56,9 @@ class Option:
     key: str = ""  # dotted path in config.yaml below its section, when not the field's name
     kind: Kind | None = None  # reads the text otherwise than the field's type says
     check: Callable[[Any], Any] | None = None  # the converted value → the value kept; or Invalid
-    shorthand: str = ""  # for id → section: an item may be plain text, this field's value,
-    # which also defaults to the item's id
+    # For id → section: an item may be plain text, this field's value, which also defaults to
+    # the item's id (`BBC: BBC News`).
+    shorthand: str = ""
     own_table: bool = False  # for a section: documented in a table of its own
     doc_type: str = ""  # the README's type column, where the field's type says too little
     doc_default: str = ""
@@ -111,11 +114,11 @@ def settings_of(cls: type) -> list[Setting]:
 
 
 def _shape(hint: Any) -> tuple[type, type | None, bool]:
-    """(kind, container, optional) of an annotation such as `int | None` or `dict[str, X]`."""
+    """(value type, container, optional) of an annotation such as `int | None`, `dict[str, X]`."""
     args = typing.get_args(hint)
     if isinstance(hint, types.UnionType) and type(None) in args:
-        kind, container, _ = _shape(next(a for a in args if a is not type(None)))
-        return kind, container, True
+        value_type, container, _ = _shape(next(a for a in args if a is not type(None)))
+        return value_type, container, True
     origin = typing.get_origin(hint)
     if origin is dict:
         return args[1], dict, False

@@ -142,7 +142,7 @@ def _convert(setting: Setting, value: Any) -> Any:
     if opt.choices and converted not in opt.choices:
         raise Invalid(f"expected one of {', '.join(opt.choices)}, got {value!r}")
     if not _in_range(opt, converted):
-        raise Invalid(f"must be {bounds(opt)}, got {value.strip()}")
+        raise Invalid(f"must be {_bounds(opt)}, got {value.strip()}")
     return converted
 
 
@@ -150,7 +150,7 @@ def _in_range(opt: Option, value: Any) -> bool:
     return (opt.lo is None or value >= opt.lo) and (opt.hi is None or value <= opt.hi)
 
 
-def bounds(opt: Option) -> str:
+def _bounds(opt: Option) -> str:
     """`at least 1`, `between 0 and 1`: a range as messages say it."""
     if opt.hi is None:
         return f"at least {opt.lo}"
