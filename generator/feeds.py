@@ -19,17 +19,16 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import nh3
 
+from .config import Config, FeedsConfig
 from .fingerprints import fingerprint
 from .markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from .model import Article, Category, Tag
 from .text import slugify
 
-if TYPE_CHECKING:  # config.py imports FeedsConfig from here: a runtime import would be a cycle
-    from .config import Config
+if TYPE_CHECKING:
     from .site import Site
     from .urls import Urls
 
-CONTENT_MODES = ("summary", "full")
 ATOM_NS = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # A site with no articles still gets valid feeds; Atom requires an `updated`, and the clock
@@ -47,43 +46,6 @@ _CANONICAL_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 # RFC 4151's `specific` part allows pchar, "/" and "?"; anything else in an id is %-encoded.
 _TAG_SPECIFIC_SAFE = "/?:@!$&'()*+,;=-._~"
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
-
-
-@dataclass(frozen=True, slots=True)
-class FeedsConfig:
-    limit: int = 50  # newest articles per feed
-    content: str = "summary"  # "summary": the plain-text summary; "full": the whole body as HTML
-
-
-# key: (type, help), in the style of config.KEYS, for the README's table.
-FEEDS_KEYS: dict[str, tuple[type, str]] = {
-    "limit": (int, "How many of the newest articles each feed carries (default 50)."),
-    "content": (str, "What an entry carries: `summary` (plain text, default) or `full` (the body)."),
-}
-
-
-def feeds_config_from_mapping(data: Any) -> tuple[FeedsConfig, list[tuple[tuple[str, ...], str]]]:
-    """The `feeds:` section of config.yaml; errors are (key path from the top, message)."""
-    errors: list[tuple[tuple[str, ...], str]] = []
-    if data is None:
-        return FeedsConfig(), errors
-    if not isinstance(data, dict):
-        return FeedsConfig(), [(("feeds",), "feeds: expected a mapping with limit, content")]
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        path = ("feeds", str(key))
-        if key not in FEEDS_KEYS:
-            known = ", ".join(sorted(FEEDS_KEYS))
-            errors.append((path, f"feeds: unknown key {key!r} (known keys: {known})"))
-        elif key == "limit" and (not isinstance(value, int) or isinstance(value, bool)):
-            errors.append((path, f"feeds.limit: expected a whole number, got {value!r}"))
-        elif key == "limit" and value < 1:
-            errors.append((path, "feeds.limit: must be at least 1"))
-        elif key == "content" and value not in CONTENT_MODES:
-            errors.append((path, f"feeds.content: expected summary or full, got {value!r}"))
-        else:
-            values[key] = value
-    return FeedsConfig(**values), errors
 
 
 def xml_text(value: str) -> str:

@@ -27,13 +27,12 @@ lists, so page context should hold a list's articles, not its scores.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections import Counter
-from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field, fields
-from typing import Any
+from collections.abc import MutableMapping, Sequence
+from dataclasses import dataclass, field
 
+from .config import RelatedConfig
 from .model import Article
 from .related_index import Pair, TextSettings, shared_terms, similar_pairs, vectors
 from .related_titles import TitleIndex
@@ -41,101 +40,6 @@ from .text import slugify
 
 _DAY = 86400.0
 _SHOWN_TERMS = 4  # shared terms named in a reason
-
-
-def _option(default: Any, help: str, lo: float | None = None, hi: float | None = None) -> Any:
-    """A config field with its documentation and range, readable by validation and the README."""
-    return field(default=default, metadata={"help": help, "lo": lo, "hi": hi})
-
-
-@dataclass(frozen=True, slots=True)
-class RelatedConfig:
-    """The `related:` section of config.yaml. Every field's help text is in its metadata."""
-
-    count: int = _option(5, "Length of the list: the listed titles first, then computed related "
-                         "articles fill it up to this many.", 0, 100)
-    count_includes_explicit: bool = _option(
-        True, "Count the listed titles towards `count`; false shows `count` computed articles "
-        "after however many are listed.")
-    window_days: int = _option(
-        30, "Only articles published within this many days are candidates; 0 means any date.", 0)
-    recency_weight: float = _option(
-        0.3, "Share of the score lost at the edge of the window (linearly with days apart).", 0, 1)
-    min_score: float = _option(
-        0.2, "Computed articles scoring below this are left out (text similarity 0-1, plus the "
-        "tag bonus, times recency): better three good links than five with two bad ones.", 0)
-    title_weight: float = _option(3.0, "A title word counts this many times a body word.", 0)
-    summary_weight: float = _option(1.5, "A summary word counts this many times a body word.", 0)
-    top_terms: int = _option(
-        60, "Terms kept per article, its most distinctive ones: more is finer and slower.", 1, 1000)
-    max_doc_share: float = _option(
-        0.3, "Terms in more than this share of the articles are ignored as too common.", 0, 1)
-    tag_bonus: float = _option(
-        0.05, "Added to the score of two articles with the same tags (in part for some shared): "
-        "a nudge, since broad tags such as 'economy' join unrelated stories.", 0)
-    title_match_threshold: float = _option(
-        0.9, "How close a listed title must be to a site title to link to it (1 = exact).", 0, 1)
-    max_candidates_per_term: int = _option(
-        200, "Per term, only this many articles nearest in time are candidates: bounds the time "
-        "on a site where one term is in very many articles.", 1)
-    stories: bool = _option(True, "Group articles from different sources about one event.")
-    story_window_days: int = _option(
-        3, "Articles of one story are published within this many days of each other.", 0)
-    story_min_score: float = _option(
-        0.22, "Text similarity two articles of one story have at least.", 0, 1)
-    list_story_mates: bool = _option(
-        False, "Also list a story's other articles among the computed ones (the article page "
-        "already shows them as 'Also covered by').")
-
-
-def related_options() -> list[tuple[str, Any, str]]:
-    """(key, default, help) of every option, in declaration order: the README's table."""
-    return [(f.name, f.default, f.metadata["help"]) for f in fields(RelatedConfig)]
-
-
-_KINDS = {"int": int, "float": float, "bool": bool}
-_KIND_NAMES = {int: "a whole number", float: "a number", bool: "true or false"}
-
-
-def related_config_from_mapping(
-    data: object,
-) -> tuple[RelatedConfig, list[tuple[tuple[str, ...], str]]]:
-    """Validate the `related:` mapping of config.yaml (None when the section is empty).
-
-    Returns the config made of the valid values (defaults elsewhere) and every problem as
-    (key path from the top of config.yaml, message), e.g. (("related", "count"), "...").
-    """
-    errors: list[tuple[tuple[str, ...], str]] = []
-    if data is None:
-        return RelatedConfig(), errors
-    if not isinstance(data, Mapping):
-        errors.append((("related",), "related: expected a mapping of options"))
-        return RelatedConfig(), errors
-    known = {f.name: f for f in fields(RelatedConfig)}
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        path = ("related", str(key))
-        spec = known.get(str(key))
-        if spec is None:
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"
-            errors.append((path, f"related: unknown key {key!r}{hint}"))
-            continue
-        kind = _KINDS[str(spec.type)]
-        ok = isinstance(value, bool) if kind is bool else (
-            isinstance(value, (int, float) if kind is float else int)
-            and not isinstance(value, bool))
-        if not ok:
-            expected = _KIND_NAMES[kind]
-            errors.append((path, f"related.{key}: expected {expected}, got {value!r}"))
-            continue
-        lo, hi = spec.metadata["lo"], spec.metadata["hi"]
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            bounds = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
-            errors.append((path, f"related.{key}: must be {bounds}, got {value!r}"))
-            continue
-        values[str(key)] = float(value) if kind is float else value
-    return RelatedConfig(**values), errors
 
 
 @dataclass(frozen=True, slots=True)

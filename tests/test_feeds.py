@@ -21,7 +21,6 @@ from generator.feeds import (
     FeedsConfig,
     entry_id,
     feed_files,
-    feeds_config_from_mapping,
     xml_text,
 )
 from generator.model import Article
@@ -88,27 +87,6 @@ def mixed_articles() -> list[Article]:
                      source_url="https://source.example/story"),
         make_article(4, category="desk", category_label="Desk"),
     ]
-
-
-# --- configuration ---------------------------------------------------------------------------
-
-def test_config_defaults_and_values():
-    assert feeds_config_from_mapping(None) == (FeedsConfig(50, "summary"), [])
-    assert feeds_config_from_mapping({"limit": 5, "content": "full"}) == (FeedsConfig(5, "full"), [])
-
-
-@pytest.mark.parametrize("data, path, words", [
-    ({"limit": 0}, ("feeds", "limit"), "at least 1"),
-    ({"limit": True}, ("feeds", "limit"), "whole number"),
-    ({"limit": "10"}, ("feeds", "limit"), "whole number"),
-    ({"content": "html"}, ("feeds", "content"), "summary or full"),
-    ({"size": 3}, ("feeds", "size"), "unknown key"),
-    ([1, 2], ("feeds",), "mapping"),
-])
-def test_config_errors_name_the_key(data, path, words):
-    cfg, errors = feeds_config_from_mapping(data)
-    assert cfg == FeedsConfig()
-    assert len(errors) == 1 and errors[0][0] == path and words in errors[0][1]
 
 
 # --- the files and their formats -------------------------------------------------------------

@@ -249,7 +249,7 @@ def test_fetch_config_defaults_and_errors_with_lines(tmp_path, monkeypatch):
     assert [str(e) for e in caught.value.errors] == [
         "config.yaml:3: fetch.sources[1]: category is missing",
         "config.yaml:4: fetch.sources[2].url: expected an http(s) URL, got 'file:///etc/passwd'",
-        "config.yaml:6: fetch.keep_days: must be at least 1",
+        "config.yaml:6: fetch.keep_days: must be at least 1, got 0",
         ("config.yaml:7: fetch: unknown key 'colour' (known keys: keep_days, max_bytes, sources, "
         "timeout, workers)"),
     ]

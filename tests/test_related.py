@@ -15,8 +15,6 @@ from generator.related import (
     RelatedConfig,
     explain,
     find_related,
-    related_config_from_mapping,
-    related_options,
 )
 from generator.related_index import (
     TextSettings,
@@ -463,41 +461,6 @@ def test_explain_prints_scores_and_reasons():
 def test_explain_says_when_there_is_nothing():
     site = [art("a", "Alone", "nothing shared here")]
     assert "(none:" in explain(find_related(site, RelatedConfig()), "news/a")
-
-
-# --- Config -----------------------------------------------------------------------------------
-
-def test_config_from_mapping_accepts_valid_values():
-    cfg, errors = related_config_from_mapping(
-        {"count": 3, "min_score": 1, "window_days": 0, "stories": False})
-    assert errors == []
-    assert (cfg.count, cfg.min_score, cfg.window_days, cfg.stories) == (3, 1.0, 0, False)
-    assert isinstance(cfg.min_score, float)
-    assert related_config_from_mapping(None) == (RelatedConfig(), [])
-
-
-def test_config_from_mapping_reports_every_problem_by_key_path():
-    cfg, errors = related_config_from_mapping({
-        "cnt": 3, "count": "five", "max_doc_share": 1.5, "stories": 1, "window_days": True,
-        "tag_bonus": 0.2,
-    })
-    assert cfg == RelatedConfig(tag_bonus=0.2)
-    paths = [path for path, _ in errors]
-    assert paths == [("related", "cnt"), ("related", "count"), ("related", "max_doc_share"),
-                     ("related", "stories"), ("related", "window_days")]
-    messages = dict(errors)
-    assert "did you mean 'count'" in messages[("related", "cnt")]
-    assert "expected a whole number" in messages[("related", "count")]
-    assert "between 0 and 1" in messages[("related", "max_doc_share")]
-    _, errors = related_config_from_mapping(["count"])
-    assert errors == [(("related",), "related: expected a mapping of options")]
-
-
-def test_every_option_is_documented():
-    options = related_options()
-    assert [name for name, _, _ in options][:2] == ["count", "count_includes_explicit"]
-    assert all(help_text.endswith((".", ")")) for _, _, help_text in options)
-    assert {n: d for n, d, _ in options}["window_days"] == 30
 
 
 # --- The sample site --------------------------------------------------------------------------

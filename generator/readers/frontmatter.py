@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..config import YAML_LOADER, Config
+from ..config import Config
 from ..errors import ContentError
+from ..yaml_text import TextLoader
 from .common import article_from_markdown
 from .meta import Meta, Parsed
 
@@ -25,35 +26,6 @@ if TYPE_CHECKING:
 _KEY_LINE = re.compile(r"^([^\s#:][^:]*?)\s*:(?:\s|$)")
 _TOML_KEY_LINE = re.compile(r"^\s*([\w\-\"']+)\s*=")
 _STR = "tag:yaml.org,2002:str"
-
-
-class TextLoader(YAML_LOADER):  # type: ignore[misc, valid-type]
-    """YAML whose plain scalars are all strings, but for an empty value or `~` (nothing)."""
-
-    yaml_implicit_resolvers: dict = {}
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects and not isinstance(node, yaml.ScalarNode):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a list or mapping anchored here (&name) is used again through an "
-                "alias (*name); aliases of lists and mappings are not supported", node.start_mark)
-        return super().construct_object(node, deep)
-
-    def construct_text(self, node: yaml.Node) -> str:
-        return self.construct_scalar(node)
-
-    def refuse(self, node: yaml.Node) -> None:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"the tag {node.tag} is not supported here", node.start_mark)
-
-
-TextLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|)$"), ["~", ""])
-TextLoader.yaml_constructors = dict(YAML_LOADER.yaml_constructors)
-for _kind in ("bool", "int", "float", "timestamp", "binary", "null"):
-    # An explicit `!!int 0x1F` is text too: Digest parses counts and dates itself.
-    TextLoader.add_constructor(f"tag:yaml.org,2002:{_kind}", TextLoader.construct_text)
-for _kind in ("set", "omap", "pairs", "value", "merge", "yaml"):
-    TextLoader.add_constructor(f"tag:yaml.org,2002:{_kind}", TextLoader.refuse)
 
 
 def applies(text: str) -> bool:
