@@ -13,6 +13,7 @@ that the next update can reuse (what was read, the page plan's inputs, what was 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,7 @@ from .fingerprints import fingerprint
 from .model import Article, Page
 from .output import Staging, output_dir_errors, read_manifest
 from .pages import path_errors, plan_pages, reserved_paths
-from .readers import Parsed, ReadResult, discover, read_all
+from .readers import Parsed, ReadResult, discover, read_all, read_settings
 from .redirects import Redirect, redirect_files
 from .related import Related, find_related
 from .render import Rendered, RenderJob, render_pages
@@ -147,7 +148,10 @@ class Builder:
             search.check_available()
         empty_updated = self._source_date() or EPOCH
         sources = discover(cfg.content_dir, cfg.root)
+        quiet = None if unsafe else self._quiet(sources)
         clock.lap("discover")
+        if quiet is not None:
+            return replace(quiet, timings=clock.timings)
         read = self._read(sources)
         clock.lap("read")
         site = Site.from_articles(read.articles, cfg, urls, check=False)
@@ -192,10 +196,64 @@ class Builder:
         self.store.commit()
         clock.lap("write")
         drafts = 0 if cfg.drafts else sum(a.draft for a in read.articles)
-        return BuildReport(len(site.articles), len(plan), len(todo), written.written,
-                           written.unchanged, written.removed, clock.timings, warnings, drafts)
+        report = BuildReport(len(site.articles), len(plan), len(todo), written.written,
+                             written.unchanged, written.removed, clock.timings, warnings, drafts)
+        self.store.put_blob(f"quiet:{cfg.output_dir}", self._quiet_key(),
+                            (replace(report, rendered=0, written=0, removed=0,
+                                     unchanged=written.written + written.unchanged, timings={}),
+                             sorted(files | extra.keys())))
+        self.store.commit()
+        return report
 
     # The stages' glue: what each needs from the Builder's state, and what it leaves there.
+
+    def _quiet(self, sources: list) -> BuildReport | None:
+        """The report of the last build, when nothing it was made from has changed since: the
+        same sources, stamps, settings, templates and static files, and every file it wrote
+        still there. A no-change rebuild reads only the sources' stamps for that."""
+        if self.known is not None:
+            return None  # a live Builder: its next update is as cheap as this check
+        kept = self.store.blob(f"quiet:{self.cfg.output_dir}")
+        if kept is None or kept[0] != self._quiet_key():
+            return None
+        report, files = kept[1]
+        owed = self.store.blob(f"owed:{self.cfg.output_dir}")
+        if owed is not None and any(owed[1]):
+            return None
+        rows = self.store.sources()
+        if len(rows) != len(sources):
+            return None
+        settings = read_settings(self.cfg)
+        for source in sources:
+            row = rows.get(source.shown)
+            try:
+                info = os.stat(source.file)
+            except OSError:
+                return None
+            if row is None or row.settings != settings \
+                    or row.stamp != (info.st_mtime_ns, info.st_size):
+                return None
+        sizes = self.store.page_sizes(str(self.cfg.output_dir))
+        root = str(self.cfg.output_dir)
+        for path in files:
+            try:
+                size = os.stat(os.path.join(root, path)).st_size
+            except OSError:
+                return None
+            if path in sizes and sizes[path] != size:
+                return None
+        return report
+
+    def _quiet_key(self) -> str:
+        """What a build is made from besides the sources: the config, the templates and static
+        files (by their stamps), the clock Digest may show, the libraries."""
+        stamps = []
+        for folder in (self.cfg.templates_dir,):
+            for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+                info = path.stat()
+                stamps.append((path.as_posix(), info.st_mtime_ns, info.st_size))
+        return fingerprint(self.cfg, read_settings(self.cfg), stamps,
+                           os.environ.get(SOURCE_DATE_EPOCH, ""))
 
     def _source_date(self):
         try:

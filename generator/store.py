@@ -155,6 +155,9 @@ class Store:
                 for path, inputs, size, digest in self._db.execute(
                     "SELECT path, inputs, size, hash FROM pages WHERE target = ?", (target,))}
 
+    def page_sizes(self, target: str) -> dict[str, int]:
+        return dict(self._db.execute("SELECT path, size FROM pages WHERE target = ?", (target,)))
+
     def put_pages(self, target: str, rows: dict[str, PageRow]) -> None:
         self._db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
                              [(target, path, pickle.dumps(r.inputs, pickle.HIGHEST_PROTOCOL),

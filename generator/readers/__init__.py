@@ -34,10 +34,20 @@ _LITTER = re.compile(r"^(\..*|#.*#|.*~|\d+|.*\.sw[a-p]|.*___jb_(tmp|old)___|.*\.
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    path: Path  # absolute
+    file: str  # absolute (a string: at ten thousand files, making Paths is a visible cost)
     shown: str  # how errors name it: relative to the project, forward slashes
     folder: str | None  # first folder under content/, the category of last resort
     key: str  # path under content/ without its suffix: the id of an article that names none
+
+    def __init__(self, file: str | Path, shown: str, folder: str | None, key: str) -> None:
+        object.__setattr__(self, "file", str(file))
+        object.__setattr__(self, "shown", shown)
+        object.__setattr__(self, "folder", folder)
+        object.__setattr__(self, "key", key)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
 
 def is_article_name(name: str) -> bool:
@@ -61,7 +71,7 @@ def discover(content_dir: Path, root: Path) -> list[Source]:
             if not is_article_name(name):
                 continue
             relative = inner + name
-            sources.append(Source(Path(folder, name), f"{shown_base}/{relative}", top,
+            sources.append(Source(os.path.join(folder, name), f"{shown_base}/{relative}", top,
                                   relative.rsplit(".", 1)[0]))
     return sources
 
@@ -98,7 +108,7 @@ def _parse(source: Source, raw: bytes, cfg: Config) -> Parsed:
                                        f"{removed} control character(s) removed"))
     if not text.strip():
         return _skipped(source, None, "empty file", warnings)
-    if source.path.suffix.lower() in EXPORT_SUFFIXES:
+    if os.path.splitext(source.file)[1].lower() in EXPORT_SUFFIXES:
         parsed = export.read(text, source, cfg)
     elif frontmatter.applies(text):
         parsed = frontmatter.read(text, source, cfg)
@@ -179,7 +189,7 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
     for source in sources:
         row = rows.get(source.shown)
         try:
-            info = os.stat(source.path)
+            info = os.stat(source.file)
             if not stat.S_ISREG(info.st_mode):  # a pipe or a device would never end
                 results[source.shown] = _skipped(source, None, "not a regular file")
                 continue
@@ -193,7 +203,7 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
                     and row.settings == settings and source.shown in known:
                 results[source.shown] = known[source.shown]
                 continue
-            with open(source.path, "rb") as handle:
+            with open(source.file, "rb") as handle:
                 raw = handle.read(cfg.max_file_size + 1)
         except OSError as exc:
             results[source.shown] = Parsed(None, (ContentError(
