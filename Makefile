@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: build serve test golden clean bench
+.PHONY: build serve test golden clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -13,6 +13,7 @@ from .build import build, load_site
 from .config import Config, load_config
 from .errors import BuildFailed, ConfigError, ContentError, internal_error
 from .executors import default_jobs
+from .paths import shown_path
 from .related import explain
 from .text import plural, slugify
 from .urls import Urls
@@ -301,10 +302,7 @@ def _print_errors(exc: BuildFailed) -> None:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd()).as_posix() + ("/" if path.is_dir() else "")
-    except ValueError:
-        return str(path)
+    return shown_path(path, folder=path.is_dir())
 
 
 if __name__ == "__main__":

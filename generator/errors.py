@@ -12,7 +12,7 @@ REPORT_HINT = "this is a bug in Digest; please report it with the file that caus
 
 
 @dataclass(frozen=True, slots=True)
-class ContentError:
+class Problem:
     """One problem in one input file, reported as `path:line: message`."""
 
     path: str
@@ -25,16 +25,13 @@ class ContentError:
 
 
 @dataclass(frozen=True, slots=True)
-class ContentWarning:
-    """Something Digest handled on its own but the user should know: `path:line: message`."""
+class ContentError(Problem):
+    """What the user must fix: the build fails, with every error of the run."""
 
-    path: str
-    line: int | None
-    message: str
 
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+@dataclass(frozen=True, slots=True)
+class ContentWarning(Problem):
+    """Something Digest handled on its own but the user should know of."""
 
     def as_error(self) -> ContentError:
         return ContentError(self.path, self.line, f"{self.message} (an error under --strict)")

@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote, urlsplit
 from .config import Config
 from .errors import ContentError
 from .output import MANIFEST, Staging
+from .paths import shown_path
 from .store import CACHE_FOLDER
 from .watch import Outcome, Watcher, interrupts
 
@@ -396,7 +397,4 @@ def serve_site(server: PreviewServer, cfg: Config, load: Callable[[], Config], c
 
 
 def _shown(path: Path) -> str:
-    try:
-        return path.relative_to(Path.cwd()).as_posix() + "/"
-    except ValueError:
-        return str(path)
+    return shown_path(path, folder=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import re
 import signal
 import sys
 import threading
@@ -39,6 +38,7 @@ from watchdog.observers.polling import PollingObserver
 from .builder import Builder, BuildReport
 from .config import Config
 from .errors import BuildFailed, ContentError, ContentWarning, internal_error
+from .paths import is_litter, shown_path
 from .readers import is_article_name
 from .text import plural
 
@@ -46,9 +46,6 @@ DEBOUNCE = 0.15  # seconds of quiet before a rebuild: an editor's save or a chec
 MAX_WAIT = 2.0  # a tree that never goes quiet is still rebuilt this long after its first change
 POLL_INTERVAL = 1.0  # seconds between scans when inotify refuses more watches
 
-# Editor litter outside content/ (content/ uses the readers' own rule): vim's probe `4913`
-# and swap files, emacs `#x#` and `.#x`, backups `x~`, JetBrains `x___jb_tmp___`, hidden files.
-_LITTER = re.compile(r"^(\..*|#.*#|.*~|\d+|.*\.sw[a-p]x?|.*___jb_(tmp|old)___|.*\.(tmp|bak|orig))$")
 
 Changes = tuple[tuple[str, str], ...]  # (shown path, "changed" | "added" | "removed"), sorted
 
@@ -130,7 +127,7 @@ class ChangeFilter:
                 return None
             name = parts[-1]
             if is_directory:
-                return None if name.startswith((".", "_")) or _LITTER.match(name) \
+                return None if name.startswith((".", "_")) or is_litter(name) \
                     else self.shown(path)
             return self.shown(path) if rule(name) else None
         return None
@@ -148,10 +145,7 @@ class ChangeFilter:
         return True
 
     def shown(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return shown_path(path, self.root)
 
 
 def _content_name(name: str) -> bool:
@@ -159,7 +153,7 @@ def _content_name(name: str) -> bool:
 
 
 def _template_name(name: str) -> bool:
-    return not _LITTER.match(name)
+    return not is_litter(name)
 
 
 def _text(path: str | bytes) -> str:
@@ -385,10 +379,7 @@ def print_outcome(outcome: Outcome, changed: dict[str, str], cfg: Config) -> Non
 
 
 def _shown_dir(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix() + "/"
-    except ValueError:
-        return str(path)
+    return shown_path(path, root, folder=True)
 
 
 def watch_site(cfg: Config, load: Callable[[], Config], config_file: Path, jobs: int,

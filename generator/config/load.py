@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from ..errors import ConfigError, ContentError
+from ..paths import shown_path
 from ..yaml_text import TextLoader
 from .options import label
 from .schema import Config
@@ -103,7 +104,4 @@ def _line(lines: dict[tuple[str, ...], int], path: tuple[str | int, ...]) -> int
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    return shown_path(path)

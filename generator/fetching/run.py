@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ..config import Config
+from ..paths import shown_path
 from ..store import CACHE_FOLDER
 from .download import FetchFailed, Validators, download
 from .files import FetchedFile, Names, entry_text, scan_content, write_atomic
@@ -262,7 +263,4 @@ def _print_report(report: FetchReport) -> None:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
+    return shown_path(path)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config import Config
+from ..paths import is_litter, shown_path
 from . import detect, omnivore
 from .entry import Entry, Input, InputError
 from .writer import (
@@ -32,7 +33,6 @@ EXIT_OK, EXIT_UNREADABLE = 0, 1
 # Writes overlap in threads: each is a few system calls that wait on the file system, and a
 # thread waiting there lets the next file be placed. The decisions stay in one thread.
 WRITERS = 4
-_LITTER = ("~", ".tmp", ".bak", ".orig", ".swp", ".swo", "___jb_tmp___")
 
 
 @dataclass(slots=True)
@@ -125,7 +125,7 @@ def _inputs(paths: list[Path], report: Report) -> Iterator[tuple[Input, bool]]:
 def _hidden(path: Path, top: Path) -> bool:
     """Hidden files and folders, and editor or OS litter: never exports."""
     parts = path.relative_to(top).parts
-    return any(part.startswith((".", "#")) for part in parts) or path.name.endswith(_LITTER)
+    return any(part.startswith((".", "#")) for part in parts) or is_litter(path.name)
 
 
 def _omnivore_sidecar(path: Path) -> bool:
@@ -177,9 +177,4 @@ def _progress(total: int, err: TextIO) -> Iterator[Callable[[], None]]:
 
 def _shown(path: Path | None) -> str:
     """A path as messages show it: relative to the current folder when it is inside it."""
-    if path is None:
-        return ""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (OSError, ValueError):
-        return path.as_posix()
+    return "" if path is None else shown_path(path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
@@ -16,6 +15,7 @@ from ..errors import ContentError, ContentWarning, internal_error
 from ..executors import StageExecutor
 from ..fingerprints import library_versions, source_digest
 from ..model import Article
+from ..paths import is_litter, shown_path
 from ..redirects import Redirect
 from ..store import SourceRow, Store
 from ..text import first_control, strip_controls
@@ -27,9 +27,6 @@ BATCH = 64  # files per task: enough to hide the cost of sending work to another
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mdx")
 EXPORT_SUFFIXES = (".txt",)
 
-# Editor and OS litter: never articles, never parsed. vim's write probe `4913`, swap files,
-# emacs autosave `#x#` and lock `.#x`, backups `x~`, JetBrains `x___jb_tmp___`.
-_LITTER = re.compile(r"^(\..*|#.*#|.*~|\d+|.*\.sw[a-p]|.*___jb_(tmp|old)___|.*\.(tmp|bak|orig))$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +48,7 @@ class Source:
 
 
 def is_article_name(name: str) -> bool:
-    if _LITTER.match(name):
+    if is_litter(name):
         return False
     return name.lower().endswith(MARKDOWN_SUFFIXES + EXPORT_SUFFIXES)
 
@@ -253,7 +250,4 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
 
 
 def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return shown_path(path, root)
