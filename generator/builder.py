@@ -375,7 +375,10 @@ class Builder:
         """Feeds, the sitemap and the theme's static files, each reused while its inputs hold."""
         cfg, out = self.cfg, str(self.cfg.output_dir)
         files = static_files(cfg.templates_dir / "static")
-        feeds_key = fingerprint(cfg, [a.fingerprint for a in site.articles], empty_updated)
+        # Feeds carry what lists show of an article (its card), and its body only in full mode:
+        # a body-only edit leaves summary feeds as they were.
+        shown = [a.fingerprint if cfg.feeds.content == "full" else a.card for a in site.articles]
+        feeds_key = fingerprint(cfg, shown, empty_updated)
         kept = self.store.blob(f"feeds:{out}")
         if kept is not None and kept[0] == feeds_key:
             files.update(kept[1])
