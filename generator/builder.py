@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import search
+from . import search, theme
 from .config import Config
 from .dates import SOURCE_DATE_EPOCH, source_date_epoch
 from .errors import BuildFailed, ContentError, ContentWarning, internal_error, unique_sorted
@@ -29,6 +29,7 @@ from .fingerprints import fingerprint
 from .model import Article, Page
 from .output import Staging, output_dir_errors, read_manifest
 from .pages import path_errors, plan_pages, reserved_paths
+from .paths import shown_path
 from .readers import Parsed, ReadResult, discover, read_all, read_settings
 from .redirects import Redirect, redirect_files
 from .related import Related, find_related
@@ -144,6 +145,9 @@ class Builder:
         unsafe = output_dir_errors(cfg.output_dir, cfg.root,
                                    [cfg.content_dir, cfg.templates_dir, cfg.root / "config.yaml"],
                                    cfg.force)
+        if cfg.theme and not (cfg.root / cfg.theme).is_dir():
+            unsafe.append(ContentError("config.yaml", None,
+                                       f"theme: no folder {shown_path(cfg.root / cfg.theme)}"))
         if cfg.search:
             search.check_available()
         empty_updated = self._source_date() or EPOCH
@@ -245,15 +249,10 @@ class Builder:
         return report
 
     def _quiet_key(self) -> str:
-        """What a build is made from besides the sources: the config, the templates and static
-        files (by their stamps), the clock Digest may show, the libraries."""
-        stamps = []
-        for folder in (self.cfg.templates_dir,):
-            for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
-                info = path.stat()
-                stamps.append((path.as_posix(), info.st_mtime_ns, info.st_size))
-        return fingerprint(self.cfg, read_settings(self.cfg), stamps,
-                           os.environ.get(SOURCE_DATE_EPOCH, ""))
+        """What a build is made from besides the sources: the config, the theme's templates and
+        static files (by their stamps), the clock Digest may show, the libraries."""
+        return fingerprint(self.cfg, read_settings(self.cfg), theme.stamps(theme.theme_folders(
+            self.cfg)), os.environ.get(SOURCE_DATE_EPOCH, ""))
 
     def _source_date(self):
         try:
@@ -374,7 +373,7 @@ class Builder:
                 empty_updated) -> dict[str, bytes]:
         """Feeds, the sitemap and the theme's static files, each reused while its inputs hold."""
         cfg, out = self.cfg, str(self.cfg.output_dir)
-        files = static_files(cfg.templates_dir / "static")
+        files = theme.static_files(theme.theme_folders(cfg))
         # Feeds carry what lists show of an article (its card), and its body only in full mode:
         # a body-only edit leaves summary feeds as they were.
         shown = [a.fingerprint if cfg.feeds.content == "full" else a.card for a in site.articles]
@@ -480,14 +479,3 @@ def tree_errors(pages: set[str], others: Iterable[str]) -> list[ContentError]:
                                                        "is written; rename one of them"))
                 break
     return errors
-
-
-def static_files(static_dir: Path) -> dict[str, bytes]:
-    """The theme's static files, to be served under /static/; hidden files are left out."""
-    files = {}
-    if static_dir.is_dir():
-        for path in sorted(static_dir.rglob("*")):
-            relative = path.relative_to(static_dir)
-            if path.is_file() and not any(p.startswith(".") for p in relative.parts):
-                files["static/" + relative.as_posix()] = path.read_bytes()
-    return files

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:  # the command's own usage, not the top-level one
         args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
-        cfg = _config(args)
+        cfg = _config(args) if getattr(args, "needs_config", True) else None
         return args.handler(args, cfg)
     except ConfigError as exc:
         _print_errors(exc)
@@ -85,6 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     fetch_cmd.set_defaults(handler=_fetch)
     _import_command(commands)
     _watch_commands(commands)
+
+    init_cmd = commands.add_parser(
+        "init", help="start a new site in a folder: config.yaml and example articles")
+    init_cmd.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                          help="the site's folder (default: this one; made if missing)")
+    init_cmd.add_argument("--eject", action="store_true",
+                          help="copy the built-in theme into DIR/templates/ to edit it")
+    init_cmd.set_defaults(handler=_init, needs_config=False, command_parser=init_cmd)
     return parser
 
 
@@ -204,6 +213,25 @@ def _new(args: argparse.Namespace, cfg: Config) -> int:
     print(_shown(path))  # alone on stdout, for scripts: `$EDITOR "$(digest new Title)"`
     print("It is a draft: `digest serve --drafts` previews it; remove `draft: true` to "
           "publish it.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace, cfg: None) -> int:
+    from .scaffold import eject_theme, init_site
+
+    folder: Path = args.folder
+    done = eject_theme(folder / "templates") if args.eject else init_site(folder)
+    for path in done.kept:
+        print(f"kept {_shown(path)}: it exists already", file=sys.stderr)
+    for path in done.written:
+        print(f"wrote {_shown(path)}")
+    if args.eject:
+        print(f"The built-in theme is now yours in {_shown(folder / 'templates')}: "
+              "a template there replaces the built-in one of its name.")
+        return EXIT_OK
+    go = "" if folder.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(str(folder))}\n  "
+    print(f"\nNext:\n  {go}digest build    # the site, in output/\n"
+          "  digest serve    # a preview at http://127.0.0.1:8000/, live as you edit")
     return EXIT_OK
 
 

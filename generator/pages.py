@@ -12,6 +12,16 @@ from itertools import groupby
 from typing import Any
 
 from .config import Config
+from .contexts import (
+    ArchiveContext,
+    ArticleContext,
+    HomeContext,
+    ListContext,
+    NotFoundContext,
+    SearchContext,
+    TermsContext,
+    as_context,
+)
 from .dates import MONTH_NAMES
 from .errors import BuildFailed, ContentError
 from .model import Article, Inputs, Page, SimilarLink
@@ -76,55 +86,48 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
 
     for article in site.articles:
         category = site.category(article.category)
-        similar = tuple(SimilarLink(item.title, item.article)
-                        for item in related.by_article.get(article.id, ()))
         mates = story_mates(related, article)
+        # Articles and titles only: scores move more often than lists. A story's other
+        # sources are shown once, under "Also covered by", never again as similar readings.
+        covered = {a.id for a in mates}
+        similar = tuple(SimilarLink(item.title, item.article)
+                        for item in related.by_article.get(article.id, ())
+                        if item.article is None or item.article.id not in covered)
         newer, older = site.newer(article), site.older(article)
-        pages.append(Page(urls.article(article), "article.html", {
-            "article": article,
-            "category": category,
-            # Articles and titles only: scores move more often than lists.
-            "similar": similar,
-            "also_covered": mates,
-            "newer": newer,
-            "older": older,
-            "source": article.source_path,
-        }, Inputs(article.id, _ids(*(s.article for s in similar), *mates, newer, older),
+        pages.append(Page(urls.article(article), "article.html", as_context(ArticleContext(
+            article, category, similar, mates, newer, older, article.source_path)), Inputs(article.id, _ids(*(s.article for s in similar), *mates, newer, older),
                   (category, tuple(s.title for s in similar)))))
 
     for pager in paginate(digest_entries(site, related), per_page, urls.home):
         covered = {a.id: story_mates(related, a) for a in pager.items if a.id in related.story_of}
-        pages.append(Page(pager.url, "home.html", {"pager": pager, "also_covered": covered},
+        pages.append(Page(pager.url, "home.html", as_context(HomeContext(pager, covered)),
                           _listed(pager, *(a for mates in covered.values() for a in mates))))
 
     for category in site.categories:
         items = site.by_category[category.id]
         for pager in paginate(items, per_page, lambda n, c=category.id: urls.category(c, n)):
-            pages.append(Page(pager.url, "list.html", {
-                "kind": "category", "heading": category.name, "category": category,
-                "description": category.description, "pager": pager,
-            }, _listed(pager, data=(category,))))
+            pages.append(Page(pager.url, "category.html", as_context(ListContext(
+                "category", category.name, category.description, pager, category, None, None)),
+                _listed(pager, data=(category,))))
     terms = tuple(Term(c.name, urls.category(c.id), len(site.by_category[c.id]), c.description)
                   for c in site.categories)
-    pages.append(Page(urls.categories(), "terms.html", {
-        "kind": "categories", "heading": "Sources", "terms": list(terms)}, Inputs(data=terms)))
+    pages.append(Page(urls.categories(), "terms.html",
+                      as_context(TermsContext("categories", "Sources", terms)), Inputs(data=terms)))
 
     for tag in site.tags:
         items = site.by_tag[tag.slug]
         for pager in paginate(items, per_page, lambda n, t=tag.slug: urls.tag(t, n)):
-            pages.append(Page(pager.url, "list.html", {
-                "kind": "tag", "heading": f"Tagged “{tag.name}”", "tag": tag,
-                "description": "", "pager": pager,
-            }, _listed(pager, data=(tag,))))
+            pages.append(Page(pager.url, "tag.html", as_context(ListContext(
+                "tag", f"Tagged “{tag.name}”", "", pager, None, tag, None)),
+                _listed(pager, data=(tag,))))
     terms = tuple(Term(t.name, urls.tag(t.slug), len(site.by_tag[t.slug])) for t in site.tags)
-    pages.append(Page(urls.tags(), "terms.html", {
-        "kind": "tags", "heading": "Tags", "terms": list(terms)}, Inputs(data=terms)))
+    pages.append(Page(urls.tags(), "terms.html", as_context(TermsContext("tags", "Tags", terms)),
+                      Inputs(data=terms)))
 
     for day in sorted(site.by_day, reverse=True):
         for pager in paginate(site.by_day[day], per_page, lambda n, d=day: urls.day(d, n)):
-            pages.append(Page(pager.url, "list.html", {
-                "kind": "day", "heading": day, "day": day, "description": "", "pager": pager,
-            }, _listed(pager)))
+            pages.append(Page(pager.url, "day.html", as_context(ListContext(
+                "day", day, "", pager, None, None, day)), _listed(pager)))
 
     months = site.months()
     by_month: dict[tuple[int, int], list[Article]] = {}
@@ -133,23 +136,19 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
     for year, month, _ in months:
         items = tuple(by_month[(year, month)])
         for pager in paginate(items, per_page, lambda n, y=year, m=month: urls.month(y, m, n)):
-            pages.append(Page(pager.url, "list.html", {
-                "kind": "month", "heading": f"{MONTH_NAMES[month - 1]} {year}",
-                "description": "", "pager": pager,
-            }, _listed(pager)))
+            pages.append(Page(pager.url, "month.html", as_context(ListContext(
+                "month", f"{MONTH_NAMES[month - 1]} {year}", "", pager, None, None, None)),
+                _listed(pager)))
     years = _archive_years(months, urls)
     for year_entry in years:
-        pages.append(Page(year_entry["url"], "archive.html", {
-            "kind": "year", "heading": str(year_entry["year"]), "years": [year_entry],
-        }, Inputs(data=(year_entry["year"], tuple(year_entry["months"])))))
-    pages.append(Page(urls.archive(), "archive.html", {
-        "kind": "archive", "heading": "Archive", "years": years,
-    }, Inputs(data=tuple((y["year"], tuple(y["months"])) for y in years))))
+        pages.append(Page(year_entry["url"], "year.html", as_context(ArchiveContext(
+            "year", str(year_entry["year"]), (year_entry,))), Inputs(data=(year_entry["year"], tuple(year_entry["months"])))))
+    pages.append(Page(urls.archive(), "archive.html", as_context(ArchiveContext(
+        "archive", "Archive", tuple(years))), Inputs(data=tuple((y["year"], tuple(y["months"])) for y in years))))
     if cfg.search:
-        pages.append(Page(urls.search(), "search.html", {
-            "kind": "search", "article_count": len(site.articles)},
-            Inputs(data=(len(site.articles),))))
-    pages.append(Page(urls.file("404.html"), "404.html", {"kind": "404"}))
+        pages.append(Page(urls.search(), "search.html", as_context(SearchContext(
+            "search", len(site.articles))), Inputs(data=(len(site.articles),))))
+    pages.append(Page(urls.file("404.html"), "404.html", as_context(NotFoundContext("404"))))
     if check and (errors := path_errors(pages, urls, reserved_paths(site, urls, cfg))):
         raise BuildFailed(errors)
     return pages

@@ -7,7 +7,6 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from pathlib import Path
 
 import jinja2
 
@@ -19,8 +18,10 @@ from .fingerprints import fingerprint
 from .metadata import news_article_json_ld
 from .model import Category, Page
 from .output import Staging
+from .paths import shown_path
 from .site import Site
 from .text import slugify
+from .theme import FALLBACKS, read_templates, template_origin, theme_folders
 from .urls import Urls
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -90,17 +91,6 @@ class _Sources(jinja2.BaseLoader):
         return sorted(self.templates)
 
 
-def read_templates(templates_dir: Path) -> dict[str, str]:
-    """Every template by its name, the theme's static files aside."""
-    found = {}
-    if templates_dir.is_dir():
-        for path in sorted(templates_dir.rglob("*")):
-            relative = path.relative_to(templates_dir)
-            if path.is_file() and relative.parts[0] != "static":
-                found[relative.as_posix()] = path.read_text(encoding="utf-8", errors="replace")
-    return found
-
-
 @dataclass(frozen=True, slots=True)
 class RenderJob:
     """Everything a render task needs besides its pages: small, and sent with every task, so a
@@ -111,17 +101,18 @@ class RenderJob:
     site: SiteInfo
     categories: tuple[Category, ...]
     urls: Urls
-    templates_dir: str  # how errors name a template
-    root: str
+    origins: dict[str, str] = field(hash=False)  # template name -> how errors name its file
 
     @classmethod
     def of(cls, cfg: Config, site: Site, urls: Urls) -> RenderJob:
-        templates = read_templates(cfg.templates_dir)
+        folders = theme_folders(cfg)
+        templates = read_templates(folders)
         key = fingerprint(sorted(templates.items()))
         info = SiteInfo(cfg.title, cfg.description, cfg.language, cfg.base_url, cfg.timezone,
                         cfg.search)
-        return cls(templates, key, info, site.categories, urls, str(cfg.templates_dir),
-                   str(cfg.root))
+        origins = {name: shown_path(template_origin(folders, name), cfg.root)
+                   for name in templates}
+        return cls(templates, key, info, site.categories, urls, origins)
 
     @property
     def key(self) -> str:
@@ -186,13 +177,19 @@ def render_chunk(pages: list[Page], job: RenderJob, staging: Staging
     errors: list[ContentError] = []
     for page in pages:
         try:
-            template = env.get_template(page.template)
+            names = [page.template, FALLBACKS[page.template]] \
+                if page.template in FALLBACKS else [page.template]
+            template = env.select_template(names)
             html = template.render(page.context, page=page, canonical=job.urls.absolute(page.url))
         except jinja2.TemplateSyntaxError as exc:
             errors.append(ContentError(_template_path(job, exc.name or page.template),
                                        exc.lineno, f"template syntax: {exc.message}"))
             continue
-        except jinja2.TemplateNotFound as exc:
+        except jinja2.TemplatesNotFound:  # the page's own template, and its fallback
+            errors.append(ContentError(_template_path(job, page.template), None,
+                                       f"template not found: {page.template}"))
+            continue
+        except jinja2.TemplateNotFound as exc:  # one it includes or extends
             errors.append(ContentError(_template_path(job, page.template), None,
                                        f"template not found: {exc.name}"))
             continue
@@ -220,11 +217,7 @@ def content_hash(data: bytes) -> str:
 
 
 def _template_path(job: RenderJob, name: str) -> str:
-    path = Path(job.templates_dir, name)
-    try:
-        return path.relative_to(job.root).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return job.origins.get(name) or f"templates/{name}"
 
 
 def _template_frame(exc: BaseException, job: RenderJob) -> tuple[str, int | None]:
@@ -232,4 +225,4 @@ def _template_frame(exc: BaseException, job: RenderJob) -> tuple[str, int | None
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename in job.templates:  # _Sources names a template's frames by its name
             return _template_path(job, frame.filename), frame.lineno
-    return _template_path(job, "."), None
+    return "templates", None

@@ -42,3 +42,14 @@ def test_an_article_on_a_list_page_url_is_an_error():
     site = Site.from_articles([art("archive", 1)], cfg, urls)
     with pytest.raises(BuildFailed, match=r"/archive/ is the URL of a page Digest makes \(archive.html\)"):
         plan_pages(site, find_related(site.articles, RelatedConfig()), cfg, urls)
+
+
+def test_the_readme_describes_every_template_context():
+    """The README's template reference is made from generator/contexts.py: never out of date."""
+    from pathlib import Path
+
+    from generator.contexts import reference
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    begin, end = "<!-- template-reference:begin -->\n", "<!-- template-reference:end -->"
+    assert readme.split(begin)[1].split(end)[0] == reference()

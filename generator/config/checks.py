@@ -99,6 +99,13 @@ def installed_engine(engine: str) -> str:
     return engine
 
 
+def theme_folder(folder: str) -> str:
+    """A folder's path; whether it is there is checked when a build starts."""
+    if not folder.strip():
+        raise Invalid("expected a folder's path, relative to config.yaml")
+    return folder.strip()
+
+
 def above_zero(value: float) -> float:
     if value <= 0:
         raise Invalid(f"must be above 0, got {value:g}")

@@ -141,6 +141,10 @@ class Config:
         "general", "Category of an article that names none and sits in no folder.",
         check=checks.category_or_general)
     search: bool = option(True, "Build the Pagefind index and the `/search/` page.")
+    theme: str | None = option(
+        None, "A theme: a folder of templates (and `static/`), relative to config.yaml. The "
+        "site's `templates/` overrides it file by file, and it overrides the built-in theme.",
+        check=checks.theme_folder, doc_type="folder")
     max_file_size: int = option(
         DEFAULT_MAX_FILE_SIZE, "A content file larger than this is skipped with a warning, "
         "before it is read.", kind=SIZE, doc_default="`10 MB`")
