@@ -86,6 +86,7 @@ class ChangeFilter:
         self.root = cfg.root
         self.content = cfg.content_dir
         self.templates = cfg.templates_dir
+        self.theme = cfg.root / cfg.theme if cfg.theme else None
         self.config_file = config_file.resolve()
         self._stamps: dict[str, bytes] = {}
 
@@ -118,7 +119,10 @@ class ChangeFilter:
         path = Path(raw)
         if path == self.config_file:
             return self.shown(path)
-        for folder, rule in ((self.content, _content_name), (self.templates, _template_name)):
+        folders = [(self.content, _content_name), (self.templates, _template_name)]
+        if self.theme is not None:
+            folders.append((self.theme, _template_name))
+        for folder, rule in folders:
             try:
                 parts = path.relative_to(folder).parts
             except ValueError:
@@ -269,7 +273,9 @@ class Watcher:
     def run(self, stop: threading.Event) -> None:
         """The initial build, then the watch loop; returns when `stop` is set."""
         folders = [f for f in (self.cfg.content_dir, self.cfg.templates_dir) if f.is_dir()]
-        for missing in {self.cfg.content_dir, self.cfg.templates_dir} - set(folders):
+        if self.filter.theme is not None and self.filter.theme.is_dir():
+            folders.append(self.filter.theme)
+        for missing in {self.cfg.content_dir} - set(folders):
             _warn(f"{self.filter.shown(missing)}/ does not exist; not watching it")
         observer = start_observer(_Handler(self), folders, [self.config_file.parent])
         try:
