@@ -7,6 +7,7 @@ from .builder import Builder, BuildReport, Stopwatch
 from .config import Config
 from .errors import BuildFailed
 from .executors import ExecutorFactory
+from .progress import Progress
 from .related import Related, find_related
 from .site import Site
 
@@ -14,8 +15,8 @@ __all__ = ["BuildReport", "Builder", "Stopwatch", "build", "load_site"]
 
 
 def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None = None,
-          use_cache: bool = True) -> BuildReport:
-    with Builder(cfg, jobs, executor_factory, use_cache) as builder:
+          use_cache: bool = True, progress: Progress | None = None) -> BuildReport:
+    with Builder(cfg, jobs, executor_factory, use_cache, progress) as builder:
         return builder.update()
 
 

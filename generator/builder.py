@@ -30,6 +30,7 @@ from .model import Article, Page
 from .output import Staging, output_dir_errors, read_manifest
 from .pages import path_errors, plan_pages, reserved_paths
 from .paths import shown_path
+from .progress import Progress
 from .readers import Parsed, ReadResult, discover, read_all, read_settings
 from .redirects import Redirect, redirect_files
 from .related import Related, find_related
@@ -94,8 +95,9 @@ class Builder:
     """A site, loaded: the config, what every source gave, and what was written where."""
 
     def __init__(self, cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None = None,
-                 use_cache: bool = True) -> None:
+                 use_cache: bool = True, progress: Progress | None = None) -> None:
         self.cfg = cfg
+        self.progress = progress
         self.jobs, self.executor_factory = jobs, executor_factory
         self.store = Store(cfg.root / CACHE_FOLDER if use_cache else None)
         self.known: dict[str, Parsed] | None = None  # by source: what reading it gave, no body
@@ -180,7 +182,8 @@ class Builder:
         staging = Staging(cfg.output_dir).open()
         try:
             with stage_executor(self.jobs, self.executor_factory) as executor:
-                rendered = render_pages(self._with_bodies(todo, read), job, staging, executor)
+                rendered = render_pages(self._with_bodies(todo, read), job, staging, executor,
+                                        self.progress)
             clock.lap("render")
             files = {urls.output_path(page.url) for page in plan}
             extra = self._extras(site, related, plan, urls, empty_updated) | moved
@@ -303,7 +306,7 @@ class Builder:
         self._load_written()
         cards = {p: k.article.card for p, k in self.known.items() if k.article}
         with stage_executor(self.jobs, self.executor_factory) as executor:
-            read = read_all(sources, self.cfg, executor, self.store, self.known)
+            read = read_all(sources, self.cfg, executor, self.store, self.known, self.progress)
         # What was read anew is owed a render until a build writes it, even if this one fails
         # (and the next runs in another process), in every output folder a build of this site
         # writes (`serve`'s and `build`'s): the store keeps it with what was read.

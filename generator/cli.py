@@ -15,6 +15,7 @@ from .config import Config, load_config
 from .errors import BuildFailed, ConfigError, ContentError, internal_error
 from .executors import default_jobs
 from .paths import shown_path
+from .progress import for_terminal
 from .related import explain
 from .text import plural, slugify
 from .urls import Urls
@@ -60,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--no-cache", action="store_true",
                            help="neither read nor write .digest-cache/ (a cold build)")
     _safety(build_cmd)
+    chatter = build_cmd.add_mutually_exclusive_group()
+    chatter.add_argument("--quiet", "-q", action="store_true",
+                         help="print warnings and errors only: no summary, no progress bar")
+    chatter.add_argument("--verbose", "-v", action="store_true",
+                         help="also print how long each stage took")
     build_cmd.set_defaults(handler=_build)
 
     related_cmd = commands.add_parser(
@@ -137,16 +143,25 @@ def _positive(value: str) -> int:
 
 
 def _build(args: argparse.Namespace, cfg: Config) -> int:
+    bar = for_terminal(args.quiet)
     try:
-        report = build(cfg, jobs=args.jobs, use_cache=not args.no_cache)
+        report = build(cfg, jobs=args.jobs, use_cache=not args.no_cache, progress=bar)
     except BuildFailed as exc:
+        if bar is not None:
+            bar.close()
         _print_warnings(exc.warnings)
         _print_errors(exc)
         print(f"Build failed: {plural(len(exc.errors), 'error')}"
               + (f", {plural(len(exc.warnings), 'warning')}" if exc.warnings else "")
               + f"; {_shown(cfg.output_dir)} was not changed.", file=sys.stderr)
         return EXIT_CONTENT
+    if bar is not None:
+        bar.close()
     _print_warnings(report.warnings)
+    if args.quiet:
+        return EXIT_OK
+    if args.verbose:
+        print("  ".join(f"{stage} {seconds:.2f} s" for stage, seconds in report.timings.items()))
     print(f"Built {plural(report.articles, 'article')}{drafts_note(report.drafts)} into "
           f"{_shown(cfg.output_dir)}: "
           f"{plural(report.pages, 'page')} ({report.rendered} rendered), "

@@ -19,6 +19,7 @@ from .metadata import news_article_json_ld
 from .model import Category, Page
 from .output import Staging
 from .paths import shown_path
+from .progress import Progress
 from .site import Site
 from .text import slugify
 from .theme import FALLBACKS, read_templates, template_origin, theme_folders
@@ -131,7 +132,8 @@ class Rendered:
 
 
 def render_pages(pages: list[Page], job: RenderJob, staging: Staging,
-                 executor: StageExecutor | None = None) -> list[Rendered]:
+                 executor: StageExecutor | None = None,
+                 progress: Progress | None = None) -> list[Rendered]:
     """Render pages and stage the ones whose bytes differ from output/. Template errors are
     collected from every page and raised together."""
     chunks = executor.chunks(pages, RENDER_CHUNK) if executor else [pages]
@@ -141,6 +143,8 @@ def render_pages(pages: list[Page], job: RenderJob, staging: Staging,
     done: list[Rendered] = []
     for rendered, chunk_errors in results:
         done.extend(rendered)
+        if progress is not None:
+            progress("render", len(done), len(pages))
         for error in chunk_errors:
             errors.setdefault((error.path, error.line), error)
     if errors:

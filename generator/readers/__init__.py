@@ -16,6 +16,7 @@ from ..executors import StageExecutor
 from ..fingerprints import library_versions, source_digest
 from ..model import Article
 from ..paths import is_litter, shown_path
+from ..progress import Progress
 from ..redirects import Redirect
 from ..store import SourceRow, Store
 from ..text import first_control, strip_controls
@@ -171,7 +172,8 @@ class ReadResult:
 
 
 def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None = None,
-             store: Store | None = None, known: dict[str, Parsed] | None = None) -> ReadResult:
+             store: Store | None = None, known: dict[str, Parsed] | None = None,
+             progress: Progress | None = None) -> ReadResult:
     """Read every source. With a store, a file whose size and modification time are those it
     had when read, under the same settings, is not read again (as git does); one whose bytes are
     the same is not parsed again. `known` holds what earlier reads gave (the store's, else
@@ -222,7 +224,11 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
         batches = executor.chunks(misses, BATCH) if executor is not None else [misses]
         parse = partial(_parse_batch, cfg=cfg)
         mapped = executor.map(parse, batches) if executor is not None else map(parse, batches)
+        done = 0
         for batch, parsed in zip(batches, mapped):
+            done += len(batch)
+            if progress is not None:
+                progress("read", done, len(misses))
             for (source, _, digest), result in zip(batch, parsed):
                 results[source.shown] = changed[source.shown] = result
                 if store is not None and source.shown in stamps:
