@@ -34,6 +34,6 @@ def test_no_bar_in_a_pipe_and_quiet_and_verbose(basic_site, monkeypatch):
     assert "\x1b[" not in piped.stderr + piped.stdout  # no escape codes in a log
     quiet = run_digest("build", "--quiet", cwd=basic_site)
     assert quiet.returncode == 0 and quiet.stdout == ""
-    verbose = run_digest("build", "--verbose", cwd=basic_site)
+    verbose = run_digest("build", "--verbose", "--no-cache", cwd=basic_site)
     assert verbose.stdout.startswith("discover ") and " write " in verbose.stdout
     assert run_digest("build", "--quiet", "--verbose", cwd=basic_site).returncode == 2
