@@ -18,6 +18,9 @@ class Article:
     source_path: str  # relative to the project, with forward slashes
     body_html: str
     summary: str = ""  # plain text; ends with an ellipsis when the source cut it mid-sentence
+    # What lists show under the title: the summary, or the rest of it when the title was taken
+    # from it (a reader should not read the same words twice).
+    teaser: str = ""
     updated: datetime | None = None
     created: datetime | None = None
     tags: tuple[str, ...] = ()

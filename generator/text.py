@@ -9,7 +9,6 @@ import unicodedata
 from functools import lru_cache
 
 WORDS_PER_MINUTE = 200
-TITLE_MAX = 100
 
 # Words after which a period does not end a sentence ("Sept. 27", "Mr. Aliyev", "U.S. troops").
 ABBREVIATIONS = frozenset(
@@ -40,6 +39,22 @@ def slugify(value: str) -> str:
 
 
 SLUG_MAX = 100  # characters; and at most 200 bytes in UTF-8, under any file system's 255
+TITLE_SLUG_MAX = 60  # a slug made from a title: a URL people can read and share
+
+
+def short_slug(title: str) -> str:
+    """The slug of a title, cut at a word to at most about 60 characters."""
+    slug = slugify(title)
+    if len(slug) <= TITLE_SLUG_MAX:
+        return slug
+    words: list[str] = []
+    for word in title.split():  # whole words of the title: `Nagorno-Karabakh` is not cut
+        if len(slugify(" ".join(words + [word]))) > TITLE_SLUG_MAX:
+            break
+        words.append(word)
+    while len(words) > 2 and words[-1].lower() in _DANGLING:
+        words.pop()
+    return slugify(" ".join(words)) or slug[:TITLE_SLUG_MAX].strip("-")
 
 
 def _bounded(slug: str) -> str:
@@ -112,11 +127,73 @@ def first_sentence(text: str) -> str:
 
 
 def derive_title(summary: str, paragraphs: list[str]) -> str:
-    """A title for a source that has none: the summary's first sentence, else the body's."""
+    """A headline for a source that has none: the summary's first sentence (else the body's)
+    when it fits; else the sentence cut where a clause ends, never mid-phrase."""
     source = summary or next((p for p in paragraphs if p.strip()), "")
-    sentence = first_sentence(source).rstrip()
-    sentence = re.sub(r"\.+$", "", sentence) if not sentence.endswith("...") else sentence
-    return shorten(sentence, TITLE_MAX)
+    sentence = first_sentence(source[:SENTENCE_SCAN]).rstrip()
+    sentence = re.sub(r"[.…]+$", "", sentence) if not sentence.endswith("...") else sentence[:-3]
+    return headline(sentence)
+
+
+HEADLINE_FITS = 100  # a whole sentence this long is a headline as it is
+HEADLINE_AIM = 90  # else it is cut near here, where a clause ends
+SENTENCE_SCAN = 2000  # no first sentence is longer: the rest of a long text is not scanned
+# Where a clause ends: punctuation, or before a word that opens the next clause.
+_CLAUSE = re.compile(r",\s|;\s|:\s|\s[–—-]\s|\s(?=(?:after|as|while|with|following|when|where|"
+                     r"which|who|whose|and|but|because|since|amid|despite|before|until|"
+                     r"prompting|resulting|though|although|including|according)\s)")
+# Words a headline never ends on: cutting there would leave a phrase half said.
+_DANGLING = frozenset("a an the of to in on at by for from with near and or but as into over "
+                      "under about after before during than that this these those its their "
+                      "his her our your is are was were be been has have had will would".split())
+
+
+# Words that open a phrase (prepositions, conjunctions): a headline may end just before one.
+_OPENERS = frozenset("near in on at by for from with into over under about after before during "
+                     "as while when where which who because since amid despite until following "
+                     "including than".split())
+
+
+def headline(sentence: str) -> str:
+    """`sentence` if it fits; else up to the last clause boundary that fits; else up to the
+    last word that fits, never one a phrase would dangle from."""
+    sentence = collapse_spaces(sentence)
+    if len(sentence) <= HEADLINE_FITS:
+        return sentence
+    ends = [m.start() for m in _CLAUSE.finditer(sentence, 0, HEADLINE_FITS + 1)]
+    # The last clause to end near the aim; else the last one that fits at all.
+    for low, high in ((50, HEADLINE_AIM), (30, HEADLINE_FITS)):
+        near = [end for end in ends if low <= end <= high]
+        if near and (cut := sentence[:near[-1]].rstrip(" ,;:–—-")):
+            return cut
+    # Before a word that opens a phrase ("... fragments | near Eastfield"): the phrase before
+    # it is whole.
+    words = sentence.split(" ")
+    length, best = 0, 0
+    for index, word in enumerate(words[:-1]):
+        length += len(word) + (1 if index else 0)
+        if length > HEADLINE_FITS:
+            break
+        if length >= 50 and words[index + 1].lower() in _OPENERS \
+                and word.lower().strip(",;:") not in _DANGLING:
+            best = index + 1
+    if best:
+        return " ".join(words[:best]).rstrip(" ,;:–—-")
+    cut = sentence[:HEADLINE_AIM + 1]
+    kept = cut.split() if sentence[HEADLINE_AIM + 1:HEADLINE_AIM + 2] in (" ", "") \
+        else cut.split()[:-1]
+    while len(kept) > 3 and kept[-1].lower().strip(",;:") in _DANGLING:
+        kept.pop()
+    return " ".join(kept).rstrip(" ,;:–—-") or shorten(sentence, HEADLINE_AIM)
+
+
+def teaser(summary: str, title: str) -> str:
+    """What a list shows under a headline: the summary, or, when the headline was taken from
+    it, the rest of it, so that the same words are not read twice."""
+    if not summary.startswith(title):
+        return summary
+    rest = summary[len(title):].lstrip(" .,;:–—-")
+    return rest[:1].upper() + rest[1:]
 
 
 def shorten(text: str, limit: int) -> str:

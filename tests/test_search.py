@@ -82,8 +82,7 @@ def test_a_query_in_the_browser_finds_the_seed_article(basic_site, tmp_path):
         link = results[0].find_element(By.CSS_SELECTOR, "h2 a")
         assert link.text == "Tensions escalate between Armenia and Russia over Nagorno-Karabakh conflict"
         assert link.get_attribute("href") == (
-            f"{origin}/news/2023/09/27/tensions-escalate-between-armenia-and-russia-over-"
-            "nagorno-karabakh-conflict/")
+            f"{origin}/news/2023/09/27/tensions-escalate-between-armenia-and-russia/")
         assert "Nhk · 27 Sep 2023" in results[0].text
         assert browser.find_element(By.CSS_SELECTOR, ".search-status").text == "1 article found."
         assert browser.current_url.endswith("/news/search/?q=Pashinyan")
@@ -210,4 +209,4 @@ def test_filters_work_in_the_browser_after_sorting(basic_site, tmp_path):
     assert found["transport"] == ["/2023/09/20/harbour-strike/", "/2023/09/22/rail-tunnel/"]
     assert found["strike"] == ["/2023/09/20/harbour-strike/"]
     assert found["nhk"] == [
-        "/2023/09/27/tensions-escalate-between-armenia-and-russia-over-nagorno-karabakh-conflict/"]
+        "/2023/09/27/tensions-escalate-between-armenia-and-russia/"]

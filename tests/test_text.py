@@ -1,3 +1,4 @@
+import pytest
 from generator import text
 
 
@@ -38,13 +39,63 @@ def test_derive_title_from_summary_then_body():
     assert text.derive_title("Why now? Because.", []) == "Why now?"
 
 
-def test_derive_title_cuts_long_sentences_at_a_word_boundary():
-    long = "word " * 40 + "end."
-    title = text.derive_title(long, [])
-    assert len(title) <= 100
-    assert title.endswith("…")
-    assert not title[:-1].endswith(" ")
-    assert title[:-1].split()[-1] == "word"
+@pytest.mark.parametrize("summary, headline", [
+    # The sample's tracker exports, which have no titles: a sentence that fits stays whole...
+    ("Tensions escalate between Armenia and Russia over Nagorno-Karabakh conflict. Azerbaijan "
+     "launched military operations.",
+     "Tensions escalate between Armenia and Russia over Nagorno-Karabakh conflict"),
+    # ...a longer one ends where a clause ends (a comma, or before "after", "with"...)...
+    ("The final Westmarch poll shows the Progressive Union and Civic Alliance tied at 31 "
+     "percent, with housing the top issue and smaller parties likely to decide",
+     "The final Westmarch poll shows the Progressive Union and Civic Alliance tied at 31 percent"),
+    ("Harlow Terminals expects the backlog of ships at Harlow Bay to clear by mid-October after "
+     "the strike, with cranes working around the clock and truck queues slowly shortening.",
+     "Harlow Terminals expects the backlog of ships at Harlow Bay to clear by mid-October"),
+    ("Armenia's parliament voted to join the International Criminal Court, further straining "
+     "ties with Russia, whose president is subject to an ICC arrest warrant.",
+     "Armenia's parliament voted to join the International Criminal Court"),
+    # ...or before a word that opens a phrase; never on a word a phrase hangs from.
+    ("A bright fireball seen over the coast on Sunday night may have dropped meteorite "
+     "fragments near Eastfield, and astronomers are asking the public to report any stones.",
+     "A bright fireball seen over the coast on Sunday night may have dropped meteorite fragments"),
+    ("The leader of ethnic Armenian authorities in Nagorno-Karabakh has signed a decree "
+     "dissolving the region's institutions by January 1, 2024, following the operation.",
+     "The leader of ethnic Armenian authorities in Nagorno-Karabakh has signed a decree"),
+])
+def test_headlines_for_articles_without_a_title(summary, headline):
+    assert text.derive_title(summary, []) == headline
+    assert "…" not in headline and len(headline) <= text.HEADLINE_FITS
+
+
+@pytest.mark.parametrize("hostile", ["word " * 40 + "end.", "x" * 5000, "a " * 100_000,
+                                     "Ünïcödé " * 60, "the of to in " * 30, ", " * 500,
+                                     "word. " * 200_000])
+def test_headlines_of_hostile_lengths_are_short_and_quick(hostile):
+    import time
+
+    started = time.perf_counter()
+    headline = text.derive_title(hostile, [])
+    assert time.perf_counter() - started < 1
+    assert 0 < len(headline) <= text.HEADLINE_FITS
+    assert not headline.endswith((" ", ","))
+
+
+def test_lists_show_the_rest_of_a_summary_the_headline_came_from():
+    summary = "Ferries resume on Monday, after a week of storms kept them in port."
+    title = text.derive_title(summary, [])
+    assert title == "Ferries resume on Monday, after a week of storms kept them in port"
+    assert text.teaser(summary, title) == ""
+    long = ("The final Westmarch poll shows the Progressive Union and Civic Alliance tied at 31 "
+            "percent, with housing the top issue.")
+    assert text.teaser(long, text.derive_title(long, [])) == "With housing the top issue."
+    assert text.teaser("Another summary.", "A title of its own") == "Another summary."
+
+
+def test_slugs_made_from_titles_are_short_and_cut_at_a_word():
+    assert text.short_slug("Tensions escalate between Armenia and Russia over Nagorno-Karabakh "
+                           "conflict") == "tensions-escalate-between-armenia-and-russia"
+    assert text.short_slug("Short title") == "short-title"
+    assert len(text.short_slug("x" * 300)) == 60
 
 
 def test_summary_cut_mid_sentence_gets_an_ellipsis():

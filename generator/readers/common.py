@@ -62,7 +62,11 @@ def article_from_markdown(meta: Meta, body: str, cfg: Config) -> Parsed:
         summary = text.html_to_text(rendered.summary_html)
     summary = text.finish_summary(summary) if summary else text.excerpt(plain)
 
-    title = text_value(meta, "title") or text.derive_title(summary, [plain])
+    title = text_value(meta, "title")
+    fields_teaser = summary
+    if not title:  # a headline of the summary's words: lists show the rest of it
+        title = text.derive_title(summary, [plain])
+        fields_teaser = text.teaser(summary, title)
     date = _article_date(meta, name_date, cfg)
     if date is None and not meta.errors and "pages" in path.parts[:-1]:
         return meta.skip("a page without a date (in a pages/ folder), not an article")
@@ -87,6 +91,7 @@ def article_from_markdown(meta: Meta, body: str, cfg: Config) -> Parsed:
     fields = dict(
         title=title,
         summary=summary,
+        teaser=fields_teaser,
         slug_hint=text_value(meta, "slug") or name_slug,
         category=category,
         updated=date_value(meta, "updated", cfg),
@@ -218,7 +223,8 @@ def finish(
     """Category, slug and id fallbacks that every format shares; dates in the site's zone."""
     label = category or source.folder or cfg.default_category
     category_id = text.slugify(label) or cfg.default_category
-    slug = text.slugify(slug_hint or "") or text.slugify(title) or text.slugify(id or "") or "article"
+    slug = text.slugify(slug_hint or "") or text.short_slug(title) or text.slugify(id or "") \
+        or "article"
     local = cfg.tz
     for key in ("updated", "created", "last_read"):
         if fields.get(key) is not None:
