@@ -13,7 +13,7 @@ from . import __version__, dates
 from .build import build, load_site
 from .config import Config, load_config
 from .errors import BuildFailed, ConfigError, ContentError, internal_error
-from .executors import default_jobs
+from .executors import default_jobs, executor_factory
 from .paths import shown_path
 from .progress import for_terminal
 from .related import explain
@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
                                 f"(default: the machine's cores, {default_jobs()} here)")
     build_cmd.add_argument("--no-cache", action="store_true",
                            help="neither read nor write .digest-cache/ (a cold build)")
+    build_cmd.add_argument("--executor", default="process", metavar="E",
+                           help="where reading and rendering run: process (a local pool, the "
+                                "default), thread, dask (a local Dask cluster), or "
+                                "dask://HOST:PORT (a Dask scheduler; pip install 'digest[dask]')")
     _safety(build_cmd)
     chatter = build_cmd.add_mutually_exclusive_group()
     chatter.add_argument("--quiet", "-q", action="store_true",
@@ -143,9 +147,15 @@ def _positive(value: str) -> int:
 
 
 def _build(args: argparse.Namespace, cfg: Config) -> int:
+    try:
+        factory, close = executor_factory(args.executor, args.jobs)
+    except ValueError as exc:
+        print(f"digest build: --executor: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     bar = for_terminal(args.quiet)
     try:
-        report = build(cfg, jobs=args.jobs, use_cache=not args.no_cache, progress=bar)
+        report = build(cfg, jobs=args.jobs, executor_factory=factory,
+                       use_cache=not args.no_cache, progress=bar)
     except BuildFailed as exc:
         if bar is not None:
             bar.close()
@@ -155,6 +165,8 @@ def _build(args: argparse.Namespace, cfg: Config) -> int:
               + (f", {plural(len(exc.warnings), 'warning')}" if exc.warnings else "")
               + f"; {_shown(cfg.output_dir)} was not changed.", file=sys.stderr)
         return EXIT_CONTENT
+    finally:
+        close()
     if bar is not None:
         bar.close()
     _print_warnings(report.warnings)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -37,6 +37,8 @@ class StageExecutor(Executor):
     def __init__(self, jobs: int, factory: ExecutorFactory | None) -> None:
         self.jobs, self._factory = jobs, factory
         self._real: Executor | None = None
+        # Workers that may run on other machines: they share no files with this process.
+        self.remote = bool(getattr(factory, "remote", False))
 
     @property
     def parallel(self) -> bool:
@@ -64,7 +66,11 @@ class StageExecutor(Executor):
         return self._real.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        if self._real is not None:
+        if self._real is None:
+            return
+        if self.remote:  # Dask's executor knows no cancel_futures; it cancels on shutdown
+            self._real.shutdown(wait=wait)
+        else:
             self._real.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
@@ -75,3 +81,44 @@ def stage_executor(jobs: int, factory: ExecutorFactory | None) -> Iterator[Stage
         yield executor
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def executor_factory(spec: str, jobs: int) -> tuple[ExecutorFactory | None, Callable[[], None]]:
+    """The factory `--executor SPEC` names, and what to call when the build is over.
+
+    `process` (the default) is a local pool; `thread` a thread pool; `dask` a local Dask
+    cluster of `jobs` worker processes; `dask://HOST:PORT` (or `tcp://HOST:PORT`) the Dask
+    scheduler there. Dask is the optional extra `digest[dask]`."""
+    if spec == "process":
+        return None, lambda: None
+    if spec == "thread":
+        return ThreadPoolExecutor, lambda: None
+    if spec == "dask" or spec.startswith(("dask://", "tcp://")):
+        return _dask(spec, jobs)
+    raise ValueError(f"unknown executor {spec!r} (process, thread, dask or dask://HOST:PORT)")
+
+
+def _dask(spec: str, jobs: int) -> tuple[ExecutorFactory, Callable[[], None]]:
+    try:
+        import distributed
+    except ImportError:
+        raise ValueError("the dask executor needs Dask: pip install 'digest[dask]'") from None
+    if spec == "dask":
+        cluster = distributed.LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+        client = distributed.Client(cluster)
+    else:
+        cluster = None
+        client = distributed.Client(spec.replace("dask://", "tcp://", 1), timeout=30)
+
+    def factory(workers: int) -> Executor:
+        # Not `pure`: Dask would hash every task's arguments to find repeats, and there are none.
+        return client.get_executor(pure=False)
+
+    def close() -> None:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+    factory.remote = True  # type: ignore[attr-defined]
+    return factory, close

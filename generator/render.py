@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import traceback
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -123,12 +124,19 @@ class RenderJob:
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A page rendered: its output path, its size, a hash of its bytes, whether it was staged."""
+    """A page rendered: its output path, its size, a hash of its bytes, whether it was staged;
+    and its bytes, compressed, when a remote worker rendered it."""
 
     path: str
     size: int
     hash: str
     staged: bool
+    data: bytes = b""
+
+
+def _stage(staging: Staging, page: Rendered) -> Rendered:
+    return Rendered(page.path, page.size, page.hash,
+                    staging.put(page.path, zlib.decompress(page.data)))
 
 
 def render_pages(pages: list[Page], job: RenderJob, staging: Staging,
@@ -137,11 +145,16 @@ def render_pages(pages: list[Page], job: RenderJob, staging: Staging,
     """Render pages and stage the ones whose bytes differ from output/. Template errors are
     collected from every page and raised together."""
     chunks = executor.chunks(pages, RENDER_CHUNK) if executor else [pages]
-    task = partial(render_chunk, job=job, staging=staging)
+    # A worker on another machine cannot write into this one's staging folder: its pages come
+    # back compressed, and are staged here.
+    remote = executor is not None and executor.remote
+    task = partial(render_chunk, job=job, staging=None if remote else staging)
     results = executor.map(task, chunks) if executor else map(task, chunks)
     errors: dict[tuple[str, int | None], ContentError] = {}
     done: list[Rendered] = []
     for rendered, chunk_errors in results:
+        if remote:
+            rendered = [_stage(staging, page) for page in rendered]
         done.extend(rendered)
         if progress is not None:
             progress("render", len(done), len(pages))
@@ -173,9 +186,10 @@ def _environment(job: RenderJob) -> jinja2.Environment:
     return env
 
 
-def render_chunk(pages: list[Page], job: RenderJob, staging: Staging
+def render_chunk(pages: list[Page], job: RenderJob, staging: Staging | None
                  ) -> tuple[list[Rendered], list[ContentError]]:
-    """Render some pages and stage the changed ones; runs in a worker or in-process."""
+    """Render some pages and stage the changed ones; runs in a worker or in-process. Without
+    a staging folder, each page's bytes come back, compressed, for the caller to stage."""
     env = _environment(job)
     done: list[Rendered] = []
     errors: list[ContentError] = []
@@ -204,6 +218,9 @@ def render_chunk(pages: list[Page], job: RenderJob, staging: Staging
             continue
         data = html.encode("utf-8", "replace")  # a lone surrogate never stops a build
         path = job.urls.output_path(page.url)
+        if staging is None:
+            done.append(Rendered(path, len(data), content_hash(data), False, zlib.compress(data)))
+            continue
         try:
             staged = staging.put(path, data)
         except OSError as exc:

@@ -1,0 +1,57 @@
+"""Reading and rendering on other executors: a Dask cluster gives the bytes a local build gives."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import copy_site, run_digest, tree
+from test_incremental import add_articles
+
+from generator.build import build
+from generator.config import load_config
+from generator.executors import executor_factory
+
+distributed = pytest.importorskip("distributed")
+
+
+def test_a_dask_cluster_builds_the_same_bytes(tmp_path):
+    site = copy_site("basic", tmp_path)
+    (site / "config.yaml").write_text((site / "config.yaml").read_text() + "search: false\n")
+    add_articles(site, 40)  # enough that reading and rendering each make several tasks
+    cfg = load_config(site / "config.yaml")
+    build(cfg, use_cache=False)
+    local = tree(site / "output")
+    shutil.rmtree(site / "output")
+
+    tasks: list[int] = []
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+
+        def factory(workers: int):
+            executor = client.get_executor(pure=False)
+            real_map = executor.map
+
+            def counting_map(fn, *iterables, **kwargs):
+                chunks = list(zip(*iterables))
+                tasks.append(len(chunks))
+                return real_map(fn, *zip(*chunks), **kwargs)
+
+            executor.map = counting_map
+            return executor
+
+        factory.remote = True
+        build(cfg, jobs=2, executor_factory=factory, use_cache=False)
+        seen = set(client.run(lambda: __import__("os").getpid()).values())
+    assert len(tasks) == 2 and min(tasks) >= 2  # reading and rendering, several tasks each
+    assert len(seen) == 2
+    assert tree(site / "output") == local
+
+
+def test_the_executor_option(basic_site):
+    assert executor_factory("process", 2)[0] is None
+    with pytest.raises(ValueError, match="unknown executor 'cloud'"):
+        executor_factory("cloud", 2)
+    result = run_digest("build", "--executor", "cloud", cwd=basic_site)
+    assert result.returncode == 2 and "--executor: unknown executor" in result.stderr
