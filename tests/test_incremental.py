@@ -208,7 +208,7 @@ def test_a_build_failing_after_render_forgets_what_it_rendered(tmp_path, monkeyp
             raise RuntimeError("disk full")
 
         with monkeypatch.context() as patch:
-            patch.setattr(builder_module, "feed_files", broken)
+            patch.setattr(builder_module, "tree_errors", broken)  # after render, before write
             with pytest.raises(BuildFailed, match="internal error: RuntimeError: disk full"):
                 builder.update()
         builder.update()

@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime
 
 from generator import render
+from generator.theme import read_templates
 
 
 def test_dates_are_formatted_without_the_locale():
@@ -13,5 +14,5 @@ def test_dates_are_formatted_without_the_locale():
 
 def test_environment_escapes_by_default(tmp_path):
     (tmp_path / "t.html").write_text("{{ x }}|{{ y | safe }}")
-    env = render.make_environment(render.read_templates(tmp_path))
+    env = render.make_environment(read_templates([tmp_path]))
     assert env.get_template("t.html").render(x="<b>", y="<i>") == "&lt;b&gt;|<i>"
