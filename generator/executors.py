@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -21,10 +22,13 @@ def default_jobs() -> int:
 
 
 def process_pool(jobs: int) -> Executor:
-    """Workers started by a fork server, never forked from this process: `watch` and `serve`
-    run threads, and a fork copies any lock another thread holds, locked. The server has
-    imported the stages' modules, so a worker starts in milliseconds; tasks carry what they
-    need."""
+    """A pool of worker processes. Tasks carry what they need, so how workers start does not
+    change what they do: forked while this process runs no other thread (a build), else
+    started by a fork server (`watch` and `serve` run threads, and a fork copies any lock
+    another thread holds, locked). The server has imported the stages' modules, so a worker
+    starts in milliseconds."""
+    if threading.active_count() == 1:
+        return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.readers", "generator.render"])
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context)

@@ -362,3 +362,27 @@ def test_serve_never_writes_to_output(tmp_path):
     assert tree(site / "output") == built
     assert "https://fixture.example/" in (site / "output" / ARTICLE.strip("/") / "index.html"
                                           ).read_text()
+
+
+def test_serve_renders_in_a_pool_started_by_a_fork_server(tmp_path):
+    """serve runs threads: its workers must not be forked from it. With enough pages for
+    several tasks, a pool really runs, and its workers come from a fork server."""
+    from test_incremental import add_articles
+
+    site = copy_site("basic", tmp_path)
+    add_articles(site, 60)
+    server, port = start(site, "--jobs", "2")
+    with server:
+        server.wait_for("first build")
+        source = site / "templates/base.html"  # every page renders again: several tasks
+        source.write_text(source.read_text().replace("Built with Digest", "Served by Digest"))
+        server.wait_for(r"^templates/base\.html changed: 236 of 236 pages rendered")
+        commands = []
+        for pid in server.descendants():
+            try:
+                commands.append(Path(f"/proc/{pid}/cmdline").read_bytes())
+            except OSError:
+                pass
+        assert any(b"forkserver" in command for command in commands), commands
+        assert "Served by Digest" in text_of(port, "/")
+        assert server.stop() == 0
