@@ -11,12 +11,14 @@ from datetime import date
 from itertools import groupby
 from typing import Any
 
+from .charts import PERIOD_HEADINGS, period_rows, stats_charts
 from .config import Config
 from .dates import MONTH_NAMES
 from .errors import BuildFailed, ContentError
 from .model import Article, Inputs, Page, SimilarLink
 from .related import Related
 from .site import Site
+from .stats import site_stats
 from .urls import Urls
 
 
@@ -145,6 +147,7 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
     pages.append(Page(urls.archive(), "archive.html", {
         "kind": "archive", "heading": "Archive", "years": years,
     }, Inputs(data=tuple((y["year"], tuple(y["months"])) for y in years))))
+    pages.append(stats_page(site, urls))
     if cfg.search:
         pages.append(Page(urls.search(), "search.html", {
             "kind": "search", "article_count": len(site.articles)},
@@ -153,6 +156,17 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
     if check and (errors := path_errors(pages, urls, reserved_paths(site, urls, cfg))):
         raise BuildFailed(errors)
     return pages
+
+
+def stats_page(site: Site, urls: Urls) -> Page:
+    """/stats/: made from the numbers alone, and the most-read articles' titles and URLs."""
+    stats = site_stats(site)
+    most_read = tuple((site.articles[site.position[r.id]], r.reads) for r in stats.most_read)
+    return Page(urls.stats(), "stats.html", {
+        "kind": "stats", "heading": "Reading statistics", "stats": stats,
+        "charts": stats_charts(stats), "periods": period_rows(stats),
+        "period_heading": PERIOD_HEADINGS[stats.unit], "most_read": most_read,
+    }, Inputs(None, tuple(r.id for r in stats.most_read), (stats,)))
 
 
 def _ids(*articles: Article | None) -> tuple[str, ...]:
