@@ -57,14 +57,14 @@ def stats_charts(stats: Stats) -> dict[str, Chart]:
         "articles": column_chart(
             "chart-articles", f"Articles per {unit}",
             f"{plural(stats.articles, 'article')} {span}; the most, "
-            f"{busiest.articles:,}, in the {_the(busiest.start, unit)}.",
+            f"{busiest.articles:,}, in {_the(busiest.start, unit)}.",
             [(p.articles, f"{label}: {plural(p.articles, 'article')}")
              for p, label in zip(periods, labels, strict=True)],
             ticks),
         "minutes": column_chart(
             "chart-minutes", f"Reading time per {unit}, in minutes",
             f"{plural(stats.minutes, 'minute')} of reading {span}; the most, "
-            f"{plural(longest.minutes, 'minute')}, in the {_the(longest.start, unit)}.",
+            f"{plural(longest.minutes, 'minute')}, in {_the(longest.start, unit)}.",
             [(p.minutes, f"{label}: {plural(p.minutes, 'minute')}")
              for p, label in zip(periods, labels, strict=True)],
             ticks),
@@ -94,8 +94,10 @@ def period_label(start: date, unit: str, short: bool = False) -> str:
 
 
 def _the(start: date, unit: str) -> str:
-    """How a sentence names a period: "week of 4 Sep 2023", "month of September 2023"."""
-    return f"{unit} of {period_label(start, unit, short=unit == 'week')}"
+    """How a sentence names a period after "in": "the week of 4 Sep 2023", "September 2023"."""
+    if unit == "week":
+        return f"the week of {period_label(start, unit, short=True)}"
+    return period_label(start, unit)
 
 
 def plural(count: int, noun: str) -> str:

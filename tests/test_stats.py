@@ -93,6 +93,14 @@ def test_lists_are_cut_to_their_length(tmp_path):
     assert [t.slug for t in stats.tags] == ["news"]
 
 
+def test_an_empty_site_has_no_numbers():
+    stats = site_stats(Site.from_articles([], CFG, URLS))
+    assert (stats.articles, stats.periods, stats.sources, stats.most_read, stats.tags) == (
+        0, (), (), (), ())
+    assert stats.longest == stats.current == Streak() and stats.first_day is None
+    assert stats_charts(stats) == {}
+
+
 def test_streaks():
     d = date
     assert streaks([]) == (Streak(), Streak())
@@ -148,6 +156,22 @@ def test_nice_scale_and_labels():
     assert period_label(date(2024, 2, 1), "month", short=True) == "Feb 2024"
 
 
+def test_a_long_span_is_charted_by_month():
+    site = Site.from_articles([
+        art("old", 1, date=datetime(2018, 3, 5, tzinfo=UTC), word_count=400, reading_minutes=2),
+        art("new", 1, date=datetime(2023, 9, 1, tzinfo=UTC)),
+        art("newer", 2, date=datetime(2023, 9, 20, tzinfo=UTC))], CFG, URLS)
+    charts = stats_charts(site_stats(site))
+    articles = ET.fromstring(str(charts["articles"].svg))
+    assert articles.find(f"{SVG}title").text == "Articles per month"
+    assert charts["articles"].caption == ("3 articles over 67 months (Mar 2018 to Sep 2023); "
+                                          "the most, 2, in September 2023.")
+    assert charts["minutes"].caption.endswith("the most, 2 minutes, in March 2018.")
+    ticks = [t.text for t in articles.iter(f"{SVG}text") if t.get("y") == "157"]
+    assert ticks == ["Mar 2018", "Jul 2019", "Dec 2020", "May 2022", "Sep 2023"]
+    assert len(articles.findall(f"{SVG}rect")) == 2  # empty months have no bar
+
+
 def test_charts_escape_user_text_and_use_no_fixed_colour(tmp_path):
     stats = site_stats(fixture_site(tmp_path))
     charts = stats_charts(stats)
@@ -171,8 +195,8 @@ def test_an_article_at_stats_is_an_error():
     with pytest.raises(BuildFailed) as caught:
         plan_pages(site, find_related(site.articles, RelatedConfig()), cfg, urls)
     assert [str(e) for e in caught.value.errors] == [
-        "content/stats.md: /stats/ is the URL of a page Digest makes (stats.html); change the "
-        "slug or the permalink pattern"]
+        ("content/stats.md: /stats/ is the URL of a page Digest makes (stats.html); change the "
+         "slug or the permalink pattern")]
 
 
 def test_the_page_is_in_the_plan_with_its_numbers_as_inputs():
