@@ -83,6 +83,21 @@ class ArchiveContext:
 
 
 @dataclass(frozen=True, slots=True)
+class StatsContext:
+    """`stats.html`: reading statistics, charts made when the site is built (no JavaScript)."""
+
+    kind: str = doc("`stats`.")
+    heading: str = doc("The page's title.")
+    stats: Any = doc("The numbers (`generator/stats.py`): `articles`, `words`, `minutes`, "
+                     "`sources`, `days`, streaks, `most_read`, `tags`, per period and source.")
+    charts: Any = doc("The charts as inline SVG, each with its caption and a table of its "
+                      "numbers.")
+    periods: Any = doc("One row per week (or month, or year, on a long span).")
+    period_heading: str = doc("What a period is: `Week`, `Month` or `Year`.")
+    most_read: tuple[Any, ...] = doc("The most-read articles, each `(article, reads)`.")
+
+
+@dataclass(frozen=True, slots=True)
 class SearchContext:
     """`search.html`: the search page (Pagefind)."""
 
@@ -98,7 +113,7 @@ class NotFoundContext:
 
 
 CONTEXTS = (ArticleContext, HomeContext, ListContext, TermsContext, ArchiveContext,
-            SearchContext, NotFoundContext)
+            StatsContext, SearchContext, NotFoundContext)
 
 GLOBALS = {
     "site": "The site: `title`, `description`, `language`, `base_url`, `timezone`, `search`.",
@@ -107,7 +122,8 @@ GLOBALS = {
     "categories": "Every source (Category), by name.",
     "category_of(id)": "A source by its id.",
     "url": "Every URL a page links to: `url.article(a)`, `url.category(id)`, `url.tag(slug)`, "
-           "`url.day(d)`, `url.month(y, m)`, `url.year(y)`, `url.archive()`, `url.search()`, "
+           "`url.day(d)`, `url.month(y, m)`, `url.year(y)`, `url.archive()`, `url.stats()`, "
+           "`url.search()`, "
            "`url.home()`, `url.feed()`, `url.rss()`, `url.json_feed()`, "
            "`url.category_feed(id)`, `url.tag_feed(slug)`, `url.static(name)`; templates never "
            "build one from pieces.",

@@ -11,6 +11,7 @@ from datetime import date
 from itertools import groupby
 from typing import Any
 
+from .charts import PERIOD_HEADINGS, period_rows, stats_charts
 from .config import Config
 from .contexts import (
     ArchiveContext,
@@ -19,6 +20,7 @@ from .contexts import (
     ListContext,
     NotFoundContext,
     SearchContext,
+    StatsContext,
     TermsContext,
     as_context,
 )
@@ -27,6 +29,7 @@ from .errors import BuildFailed, ContentError
 from .model import Article, Inputs, Page, SimilarLink
 from .related import Related
 from .site import Site
+from .stats import site_stats
 from .urls import Urls
 
 
@@ -145,6 +148,7 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
             "year", str(year_entry["year"]), (year_entry,))), Inputs(data=(year_entry["year"], tuple(year_entry["months"])))))
     pages.append(Page(urls.archive(), "archive.html", as_context(ArchiveContext(
         "archive", "Archive", tuple(years))), Inputs(data=tuple((y["year"], tuple(y["months"])) for y in years))))
+    pages.append(stats_page(site, urls))
     if cfg.search:
         pages.append(Page(urls.search(), "search.html", as_context(SearchContext(
             "search", len(site.articles))), Inputs(data=(len(site.articles),))))
@@ -152,6 +156,16 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
     if check and (errors := path_errors(pages, urls, reserved_paths(site, urls, cfg))):
         raise BuildFailed(errors)
     return pages
+
+
+def stats_page(site: Site, urls: Urls) -> Page:
+    """/stats/: made from the numbers alone, and the most-read articles' titles and URLs."""
+    stats = site_stats(site)
+    most_read = tuple((site.articles[site.position[r.id]], r.reads) for r in stats.most_read)
+    return Page(urls.stats(), "stats.html", as_context(StatsContext(
+        "stats", "Reading statistics", stats, stats_charts(stats), period_rows(stats),
+        PERIOD_HEADINGS[stats.unit], most_read)),
+        Inputs(None, tuple(r.id for r in stats.most_read), (stats,)))
 
 
 def _ids(*articles: Article | None) -> tuple[str, ...]:

@@ -98,6 +98,9 @@ class Urls:
     def sitemap(self) -> str:
         return self._href("/sitemap.xml")
 
+    def stats(self) -> str:
+        return self._href("/stats/")
+
     def search(self) -> str:
         return self._href("/search/")
 

@@ -22,7 +22,7 @@ def build(site: Path, *args: str):
 
 def test_build_writes_every_kind_of_page(basic_site):
     result = build(basic_site)
-    assert re.fullmatch(r"Built 4 articles \(1 draft skipped; --drafts shows them\) into output/: 24 pages \(24 rendered\), \d+ files written, 0 unchanged, "
+    assert re.fullmatch(r"Built 4 articles \(1 draft skipped; --drafts shows them\) into output/: 25 pages \(25 rendered\), \d+ files written, 0 unchanged, "
                         r"0 removed, 0 warnings in \d+\.\d\d s\n", result.stdout), result.stdout
     out = basic_site / "output"
     for path in [
