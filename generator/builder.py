@@ -104,6 +104,7 @@ class Builder:
         self.written = _Written()
         self.site: Site | None = None
         self.related: Related | None = None
+        self._memos: dict[str, dict] = {}  # results kept by key, while the Builder lives
 
     def reconfigure(self, cfg: Config) -> None:
         """A new config.yaml: what was read under other settings is read again as needed."""
@@ -377,23 +378,7 @@ class Builder:
         """Feeds, the sitemap and the theme's static files, each reused while its inputs hold."""
         cfg, out = self.cfg, str(self.cfg.output_dir)
         files = theme.static_files(theme.theme_folders(cfg))
-        # Feeds carry what lists show of an article (its card), and its body only in full mode:
-        # a body-only edit leaves summary feeds as they were.
-        shown = [a.fingerprint if cfg.feeds.content == "full" else a.card for a in site.articles]
-        feeds_key = fingerprint(cfg, shown, empty_updated)
-        kept = self.store.blob(f"feeds:{out}")
-        if kept is not None and kept[0] == feeds_key:
-            files.update(kept[1])
-        else:
-            if cfg.feeds.content == "full":  # entries carry bodies: a site of whole articles
-                whole = self._bodies(list(site.articles), ReadResult([], [], [], []))
-                site = Site.from_articles(whole, cfg, urls, check=False)
-            kept_memo = self.store.blob(f"feed-memo:{out}")
-            memo = kept_memo[1] if kept_memo else {}
-            made = feed_files(site, urls, cfg, cfg.feeds, memo, empty_updated)
-            self.store.put_blob(f"feed-memo:{out}", "", memo)
-            self.store.put_blob(f"feeds:{out}", feeds_key, made)
-            files.update(made)
+        files.update(self._feeds(site, urls, empty_updated))
         # The sitemap shows pages and the dates of what they list, which depends on where each
         # article is listed, not on its text: an edit to a body leaves it as it was.
         key = fingerprint(cfg.base_url, [(p.url, p.template) for p in plan],
@@ -407,6 +392,29 @@ class Builder:
             self.store.put_blob(f"sitemap:{out}", key, made)
             files.update(made)
         return files
+
+    def _feeds(self, site: Site, urls: Urls, empty_updated) -> dict[str, bytes]:
+        """Every feed, each remade only when what it shows changed (its memo, kept in the
+        store and, while the Builder lives, in memory)."""
+        cfg, name = self.cfg, f"feed-memo:{self.cfg.output_dir}"
+        if name not in self._memos:
+            kept = self.store.blob(name)
+            self._memos[name] = kept[1] if kept else {}
+        memo = self._memos[name]
+        before = set(memo)
+        if cfg.feeds.content == "full":  # entries carry bodies: those of the feeds' articles
+            limit = cfg.feeds.limit
+            carried = {a.id: a for lists in ([site.articles], site.by_category.values(),
+                                             site.by_tag.values())
+                       for articles in lists for a in articles[:limit]}
+            whole = {a.id: a for a in self._bodies(list(carried.values()),
+                                                   ReadResult([], [], [], []))}
+            site = Site.from_articles([whole.get(a.id, a) for a in site.articles], cfg, urls,
+                                      check=False)
+        made = feed_files(site, urls, cfg, cfg.feeds, memo, empty_updated)
+        if set(memo) != before:
+            self.store.put_blob(name, "", memo)
+        return made
 
     def _search(self, plan: list[Page], rendered: list[Rendered], staging: Staging, urls: Urls,
                 extra: dict[str, bytes]) -> dict[str, str]:

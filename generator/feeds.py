@@ -11,6 +11,7 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -172,38 +173,69 @@ def _web_url(value: str | None) -> str | None:
     return xml_text(value.strip()) if scheme in ("http", "https") else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """A feed before its entries are made: its header, and the articles it carries."""
+
+    title: str
+    subtitle: str
+    author: str
+    home: str
+    self_url: str
+    articles: tuple[Article, ...]
+    empty_updated: datetime | None = None
+
+
+def _plan(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig,
+          empty_updated: datetime) -> dict[str, _Planned]:
+    title = xml_text(cfg.title)
+    planned = {urls.feed(): _Planned(title, xml_text(cfg.description) or title, title,
+                                     urls.absolute(urls.home()), urls.absolute(urls.feed()),
+                                     site.articles[: feeds.limit], empty_updated)}
+    for category in site.categories:
+        href = urls.category_feed(category.id)
+        name = xml_text(category.name)
+        planned[href] = _Planned(f"{title}: {name}", xml_text(category.description) or name,
+                                 title, urls.absolute(urls.category(category.id)),
+                                 urls.absolute(href), site.by_category[category.id][: feeds.limit])
+    for tag in site.tags:
+        href = urls.tag_feed(tag.slug)
+        name = xml_text(tag.name)
+        planned[href] = _Planned(f"{title}: {name}", f"Articles tagged “{name}”", title,
+                                 urls.absolute(urls.tag(tag.slug)), urls.absolute(href),
+                                 site.by_tag[tag.slug][: feeds.limit])
+    return planned
+
+
 def plan_feeds(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig,
                empty_updated: datetime = EPOCH) -> dict[str, Feed]:
     """Every feed by its href: the site's, then one per category and one per tag. Only the
     site's can be empty (a site with no articles): it is then dated `empty_updated`."""
+    make = _entry_maker(site, urls, feeds)
+    return {href: _feed(p, make) for href, p in _plan(site, urls, cfg, feeds,
+                                                       empty_updated).items()}
+
+
+def _entry_maker(site: Site, urls: Urls, feeds: FeedsConfig) -> Callable[[Article], Entry]:
+    """Entries by article: an article is in several feeds; its text is cleaned only once."""
     tag_index = {t.slug: t for t in site.tags}
-    made: dict[str, Entry] = {}  # an article is in several feeds; clean its text only once
+    made: dict[str, Entry] = {}
 
-    def entries(articles: tuple[Article, ...]) -> tuple[Entry, ...]:
-        chosen = []
-        for article in articles[: feeds.limit]:
-            if article.id not in made:
-                made[article.id] = make_entry(article, site, urls, feeds, tag_index)
-            chosen.append(made[article.id])
-        return tuple(chosen)
+    def make(article: Article) -> Entry:
+        if article.id not in made:
+            made[article.id] = make_entry(article, site, urls, feeds, tag_index)
+        return made[article.id]
 
-    title = xml_text(cfg.title)
-    planned = {urls.feed(): Feed(title, xml_text(cfg.description) or title, title,
-                                     urls.absolute(urls.home()), urls.absolute(urls.feed()),
-                                     entries(site.articles), empty_updated)}
-    for category in site.categories:
-        href = urls.category_feed(category.id)
-        name = xml_text(category.name)
-        planned[href] = Feed(f"{title}: {name}", xml_text(category.description) or name, title,
-                             urls.absolute(urls.category(category.id)), urls.absolute(href),
-                             entries(site.by_category[category.id]))
-    for tag in site.tags:
-        href = urls.tag_feed(tag.slug)
-        name = xml_text(tag.name)
-        planned[href] = Feed(f"{title}: {name}", f"Articles tagged “{name}”", title,
-                             urls.absolute(urls.tag(tag.slug)), urls.absolute(href),
-                             entries(site.by_tag[tag.slug]))
-    return planned
+    return make
+
+
+def _feed(planned: _Planned, make: Callable[[Article], Entry]) -> Feed:
+    entries = tuple(make(a) for a in planned.articles)
+    if planned.empty_updated is None:
+        return Feed(planned.title, planned.subtitle, planned.author, planned.home,
+                    planned.self_url, entries)
+    return Feed(planned.title, planned.subtitle, planned.author, planned.home,
+                planned.self_url, entries, planned.empty_updated)
 
 
 def feed_files(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig,
@@ -211,30 +243,49 @@ def feed_files(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig,
                empty_updated: datetime = EPOCH) -> dict[str, bytes]:
     """Output path -> bytes of feed.xml, rss.xml, feed.json, and each category's and tag's Atom.
 
-    `memo` keeps each Atom feed's bytes by the fingerprint of what it is made from, between
-    builds: after one edit, only the feeds that carry the edited article are written out again.
+    `memo` keeps each feed's bytes by a key of what it is made from (its header, and what it
+    shows of each article it carries), between builds: after one edit, only the feeds that
+    carry the edited article are made again, and the others' entries are not even made.
     """
-    planned = plan_feeds(site, urls, cfg, feeds, empty_updated)
+    planned = _plan(site, urls, cfg, feeds, empty_updated)
     schemes = (urls.absolute(urls.categories()), urls.absolute(urls.tags()))
     language = xml_text(cfg.language)
+    make = _entry_maker(site, urls, feeds)
     previous = dict(memo or {})
     if memo is not None:
         memo.clear()
+    # What every entry shows besides its article: sources' and tags' names, the site's URLs.
+    common = fingerprint(language, schemes, feeds, site.categories, site.tags, urls.base_url)
 
-    def atom(feed: Feed) -> bytes:
+    def made(kind: str, href: str, build: Callable[[], bytes]) -> bytes:
         if memo is None:
-            return atom_feed(feed, language, schemes)
-        key = fingerprint(feed, language, schemes)
-        data = memo[key] = previous.get(key) or atom_feed(feed, language, schemes)
+            return build()
+        planned_feed = planned[urls.feed() if kind != "atom" else href]
+        shown = "".join(_shown(a, feeds) for a in planned_feed.articles)
+        key = fingerprint(kind, common, href, _header(planned_feed), shown)
+        data = memo[key] = previous.get(key) or build()
         return data
 
-    files = {urls.output_path(href): atom(feed) for href, feed in planned.items()}
+    files = {urls.output_path(href): made("atom", href, lambda p=p: atom_feed(
+        _feed(p, make), language, schemes)) for href, p in planned.items()}
     whole = planned[urls.feed()]
-    files[urls.output_path(urls.rss())] = rss_feed(
-        _with_self(whole, urls.absolute(urls.rss())), language, schemes)
-    files[urls.output_path(urls.json_feed())] = json_feed(
-        _with_self(whole, urls.absolute(urls.json_feed())), language)
+    files[urls.output_path(urls.rss())] = made("rss", urls.rss(), lambda: rss_feed(
+        _with_self(_feed(whole, make), urls.absolute(urls.rss())), language, schemes))
+    files[urls.output_path(urls.json_feed())] = made("json", urls.json_feed(), lambda: json_feed(
+        _with_self(_feed(whole, make), urls.absolute(urls.json_feed())), language))
     return files
+
+
+def _header(planned: _Planned) -> tuple:
+    return (planned.title, planned.subtitle, planned.author, planned.home, planned.self_url,
+            planned.empty_updated if not planned.articles else None)
+
+
+def _shown(article: Article, feeds: FeedsConfig) -> str:
+    """What an entry is made of: an article's card (all but its body), with the body in full
+    mode; an article made without them (in a test) by all it holds."""
+    key = article.fingerprint if feeds.content == "full" else article.card
+    return key or repr(article)
 
 
 def _with_self(feed: Feed, self_url: str) -> Feed:
