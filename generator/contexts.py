@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, fields
+from functools import cache
 from datetime import date
 from typing import Any
 
@@ -135,7 +136,13 @@ GLOBALS = {
 
 def as_context(value: Any) -> dict[str, Any]:
     """A context dataclass as the variables a template sees."""
-    return {f.name: getattr(value, f.name) for f in fields(value)}
+    return {name: getattr(value, name) for name in _names(type(value))}
+
+
+@cache
+def _names(kind: type) -> tuple[str, ...]:
+    # dataclasses.fields() costs more than making the context itself, page after page.
+    return tuple(f.name for f in fields(kind))
 
 
 def reference() -> str:
