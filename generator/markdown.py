@@ -67,7 +67,7 @@ def _to_html(text: str, engine: str) -> str:
 
 def _convert(text: str, engine: str) -> str:
     """Markdown to HTML, then sanitized: the same rules whatever the engine; images load lazily."""
-    return lazy_images(sanitize_html(_to_html(text, engine)))
+    return scroll_boxes(lazy_images(sanitize_html(_to_html(text, engine))))
 
 
 # How the sanitizer writes a start tag: a lower-case name, then each attribute as ` name="value"`
@@ -95,6 +95,17 @@ def lazy_images(sanitized: str) -> str:
         return "<img" + "".join(f' {name}="{value}"' for name, value in attributes.items()) + ">"
 
     return _IMG.sub(rewrite, sanitized)
+
+
+# Code and tables scroll sideways in their own box when wider than the text (the theme's
+# overflow-x), and a box that scrolls must take the keyboard's focus for its arrow keys to
+# scroll it. The sanitizer drops any tabindex an author wrote on them.
+_SCROLL_BOX = re.compile(r'<(pre|table)((?: [a-z][a-z0-9-]*="[^"]*")*)>')
+
+
+def scroll_boxes(sanitized: str) -> str:
+    """Sanitized HTML (`sanitize_html`) with every <pre> and <table> reachable by keyboard."""
+    return _SCROLL_BOX.sub(r'<\1\2 tabindex="0">', sanitized)
 
 
 def sanitize_html(fragment: str) -> str:

@@ -71,7 +71,7 @@ def test_every_image_loads_lazily_and_decodes_off_the_main_thread(engine):
     assert '<img src="c.png" loading="lazy" decoding="async">' in html
     assert 'title="A title" loading="lazy" decoding="async">' in html
     assert 'alt="inline &quot;image&quot; &gt; here"' in html
-    assert '<pre><code>&lt;img src="code.png"&gt;\n</code></pre>' in html  # code, not an image
+    assert '<pre tabindex="0"><code>&lt;img src="code.png"&gt;\n</code></pre>' in html  # not an img
     assert "onerror" not in html
 
 
@@ -83,3 +83,13 @@ def test_image_attributes_are_set_on_the_sanitizers_output_only():
     image = sanitize_html('<img alt="x" src="y.png" loading="lazy">')
     assert lazy_images(paragraph + image) == (
         paragraph + '<img alt="x" src="y.png" loading="lazy" decoding="async">')
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_code_and_tables_take_the_keyboard_focus_they_need_to_scroll(engine):
+    html = render_markdown('| a |\n|---|\n| 1 |\n\n    code\n\n'
+                           '<pre tabindex="-1" class="x">raw</pre>\n', engine).html
+    assert "<table tabindex=\"0\">" in html
+    assert '<pre tabindex="0"><code>code\n</code></pre>' in html
+    assert '<pre class="x" tabindex="0">raw</pre>' in html
+    assert html.count("tabindex") == 3

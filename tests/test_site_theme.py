@@ -94,8 +94,8 @@ def test_an_article_page_reads_title_facts_summary_text(basic):
     page = (basic / "output" / SEED / "index.html").read_text()
     header = page.split('<header class="article-header">')[1].split("</header>")[0]
     facts = header.split('<p class="facts" data-pagefind-ignore>')[1].split("</p>")[0]
-    shown = [re.sub(r"<[^>]+>", "", fact) for fact in re.findall(r'<span class="fact">(.*?)</span>\n',
-                                                               facts)]
+    shown = [re.sub(r"<[^>]+>", "", fact)
+             for fact in re.findall(r'<span class="fact">(.*?)</span>\n', facts)]
     assert shown == ["Wed 27 Sep 2023, 07:30", "Nhk", "2 min read", "read once"]
     assert 'data-pagefind-filter="source" data-pagefind-meta="source">Nhk</a>' in facts
     assert '<span hidden data-pagefind-meta="date">27 Sep 2023</span>' in facts
