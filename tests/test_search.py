@@ -88,9 +88,9 @@ def test_a_query_in_the_browser_finds_the_seed_article(basic_site, tmp_path):
         # The excerpt is the article's own text: no fact line ("PublishedWednesday…"), no title.
         excerpt = results[0].find_element(By.CSS_SELECTOR, ".entry-summary")
         assert excerpt.text == (
-            "on September 19, resulting in a truce. Armenia's Prime Minister Pashinyan "
+            "…on September 19, resulting in a truce. Armenia's Prime Minister Pashinyan "
             "criticized Russia for peacekeeping troops' role, which Russia deemed… Relations "
-            "between Armenia and its ally Russia are believed to")
+            "between Armenia and its ally Russia are believed to…")
         assert [m.text for m in excerpt.find_elements(By.TAG_NAME, "mark")] == ["Pashinyan"]
         assert browser.find_element(By.CSS_SELECTOR, ".search-status").text == "1 article found."
         assert browser.current_url.endswith("/news/search/?q=Pashinyan")
