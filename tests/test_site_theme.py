@@ -255,7 +255,8 @@ def test_layout_on_a_phone_and_a_desktop_with_text_spacing(basic, tmp_path):
         for width, height in ((390, 844), (1280, 800)):
             browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
                 "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 700})
-            for path in (SEED, WIDE, "2023/09/20/harbour-strike/", "", "search/"):
+            for path in (SEED, WIDE, "2023/09/20/harbour-strike/", "", "category/world/",
+                         "search/"):
                 for spacing in (False, True):
                     browser.get(f"{origin}/{path}")
                     if spacing:
