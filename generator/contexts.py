@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, fields
-from functools import cache
 from datetime import date
+from functools import cache
 from typing import Any
 
 from .model import Article, Category, SimilarLink, Tag

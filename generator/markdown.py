@@ -28,7 +28,7 @@ ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "title", "lang", "dir"},
     "a": {"href", "title", "hreflang"},
-    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "img": {"src", "alt", "title", "width", "height", "loading", "decoding"},
     "th": {"style", "colspan", "rowspan", "scope"},
     "td": {"style", "colspan", "rowspan"},
     "time": {"datetime"},
@@ -66,8 +66,46 @@ def _to_html(text: str, engine: str) -> str:
 
 
 def _convert(text: str, engine: str) -> str:
-    """Markdown to HTML, then sanitized: the same rules whatever the engine."""
-    return sanitize_html(_to_html(text, engine))
+    """Markdown to HTML, then sanitized: the same rules whatever the engine; images load lazily."""
+    return scroll_boxes(lazy_images(sanitize_html(_to_html(text, engine))))
+
+
+# How the sanitizer writes a start tag: a lower-case name, then each attribute as ` name="value"`
+# with every `"` inside a value written `&quot;`, and every `<` of text written `&lt;` (comments
+# and raw-text elements are removed). On its output these patterns find exactly the <img> tags
+# and their attributes; they are not meant for HTML from anywhere else.
+_IMG = re.compile(r'<img((?: [a-z][a-z0-9-]*="[^"]*")*)>')
+_ATTRIBUTE = re.compile(r' ([a-z][a-z0-9-]*)="([^"]*)"')
+# What every image gets unless its author chose another valid value: it loads as it nears the
+# screen and decodes off the main thread, so a long article with images opens as fast as text.
+IMAGE_DEFAULTS = {"loading": ("lazy", {"lazy", "eager"}),
+                  "decoding": ("async", {"async", "sync", "auto"})}
+
+
+def lazy_images(sanitized: str) -> str:
+    """Sanitized HTML (`sanitize_html`) with `loading` and `decoding` on every <img>."""
+    if "<img" not in sanitized:
+        return sanitized
+
+    def rewrite(match: re.Match[str]) -> str:
+        attributes = dict(_ATTRIBUTE.findall(match[1]))
+        for name, (default, valid) in IMAGE_DEFAULTS.items():
+            if attributes.get(name) not in valid:
+                attributes[name] = default
+        return "<img" + "".join(f' {name}="{value}"' for name, value in attributes.items()) + ">"
+
+    return _IMG.sub(rewrite, sanitized)
+
+
+# Code and tables scroll sideways in their own box when wider than the text (the theme's
+# overflow-x), and a box that scrolls must take the keyboard's focus for its arrow keys to
+# scroll it. The sanitizer drops any tabindex an author wrote on them.
+_SCROLL_BOX = re.compile(r'<(pre|table)((?: [a-z][a-z0-9-]*="[^"]*")*)>')
+
+
+def scroll_boxes(sanitized: str) -> str:
+    """Sanitized HTML (`sanitize_html`) with every <pre> and <table> reachable by keyboard."""
+    return _SCROLL_BOX.sub(r'<\1\2 tabindex="0">', sanitized)
 
 
 def sanitize_html(fragment: str) -> str:

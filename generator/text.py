@@ -187,12 +187,20 @@ def headline(sentence: str) -> str:
     return " ".join(kept).rstrip(" ,;:–—-") or shorten(sentence, HEADLINE_AIM)
 
 
-def teaser(summary: str, title: str) -> str:
-    """What a list shows under a headline: the summary, or, when the headline was taken from
-    it, the rest of it, so that the same words are not read twice."""
-    if not summary.startswith(title):
+def teaser(summary: str, title: str, derived: bool = False) -> str:
+    """What a list shows under a headline: the summary, or what follows the title in it when
+    the summary opens with it, so that the same words are not read twice. A title taken from
+    the summary (`derived`) ends where a clause does; another must end a sentence of it."""
+    if not title or not summary.startswith(title):
         return summary
-    rest = summary[len(title):].lstrip(" .,;:–—-")
+    rest = summary[len(title):]
+    if rest[:1] in ".!?…" and title[-1:] not in ".!?…":
+        rest = rest[1:]
+    elif not (derived or title[-1:] in ".!?…"):
+        return summary
+    if rest and not (rest[:1].isspace() or rest[:1] in ",;:–—-"):
+        return summary  # the title ends inside a word of the summary ("Port" in "Portland")
+    rest = rest.lstrip(" ,;:–—-")
     return rest[:1].upper() + rest[1:]
 
 

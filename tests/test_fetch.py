@@ -312,7 +312,7 @@ def test_html_in_the_body_is_one_block_that_markdown_leaves_alone(tmp_path):
         article = read_back(path, tmp_path)
         assert "Text first, _x_ and *y*" in article.body_html, engine
         assert "2 * 3 * 4 and _x_ and [a](b)" in article.body_html, engine
-        assert "<pre>one\n\n    four</pre>" in article.body_html, engine
+        assert '<pre tabindex="0">one\n\n    four</pre>' in article.body_html, engine
         assert "<h1>" not in article.body_html and "<em>" not in article.body_html
 
 

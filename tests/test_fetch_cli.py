@@ -102,11 +102,12 @@ def test_fetch_writes_every_format_builds_and_fetching_again_changes_nothing(
     build = run_digest("build", cwd=site)
     assert build.returncode == 0, build.stderr
     ferry = page(site, "/2024/05/29/ferry-timetable-1-10-edition/")
-    assert '<h1 class="page-title" data-pagefind-meta="title">Ferry timetable: 1.10 edition' in ferry
+    assert ('<h1 class="page-title" data-pagefind-meta="title" data-pagefind-ignore>'
+            'Ferry timetable: 1.10 edition') in ferry
     assert 'href="https://harbour.example/blog/2024/ferry-timetable"' in ferry
     assert 'src="https://harbour.example/blog/img/ferry.jpg"' in ferry and "steal()" not in ferry
     assert ">no</h1>" in page(site, "/2024/05/27/no/")
-    assert "<pre>day 1: dry\n\nday 2: dry</pre>" in page(site, "/2024/05/27/no/")
+    assert '<pre tabindex="0">day 1: dry\n\nday 2: dry</pre>' in page(site, "/2024/05/27/no/")
     # A relative URL in a JSON Feed is read against the feed's own URL, here the test server.
     fog = page(site, "/2024/05/24/fog-horn-sounds-for-six-hours/")
     assert f'href="{server.url("/log/42-fog")}"' in fog

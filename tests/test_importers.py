@@ -252,7 +252,7 @@ def test_html_bodies_are_sanitized_and_survive_both_engines(engine):
     html = render_markdown(written, engine).html
     assert "<h2>A sensor in a matchbox</h2>" in html
     assert "It costs *less* than a # lunch &amp; reports every ten minutes." in html
-    assert "<pre>reading  12.4 C\n\nreading  12.9 C</pre>" in html
+    assert '<pre tabindex="0">reading  12.4 C\n\nreading  12.9 C</pre>' in html
     assert "alert" not in html
 
 
@@ -290,7 +290,7 @@ def test_import_hash_detects_edits():
 
 def test_file_slugs_are_cut_at_a_word():
     title = "Tensions escalate between Armenia and Russia over Nagorno-Karabakh conflict"
-    assert file_slug(title) == "tensions-escalate-between-armenia-and-russia-over-nagorno"
+    assert file_slug(title) == "tensions-escalate-between-armenia-and-russia"
     assert len(file_slug("word " * 40)) <= 60
     assert file_slug("x" * 80) == "x" * 60
     assert file_slug("!!!") == "article"

@@ -57,3 +57,39 @@ def test_config_chooses_and_checks_the_engine(tmp_path):
     (tmp_path / "config.yaml").write_text("title: x\nmarkdown:\n  engine: kramdown\n")
     with pytest.raises(ConfigError, match=r":3: markdown.engine: expected one of"):
         load_config(tmp_path / "config.yaml")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_image_loads_lazily_and_decodes_off_the_main_thread(engine):
+    text = ('An ![inline "image" > here](a.png "A title") and raw '
+            '<img src="b.png" alt="b" loading="eager" decoding="bogus" width="30">\n\n'
+            '<p><IMG SRC="c.png" onerror="x()"></p>\n\n'
+            '    <img src="code.png">\n')
+    html = render_markdown(text, engine).html
+    assert html.count("<img ") == 3
+    assert '<img src="b.png" alt="b" loading="eager" decoding="async" width="30">' in html
+    assert '<img src="c.png" loading="lazy" decoding="async">' in html
+    assert 'title="A title" loading="lazy" decoding="async">' in html
+    assert 'alt="inline &quot;image&quot; &gt; here"' in html
+    assert '<pre tabindex="0"><code>&lt;img src="code.png"&gt;\n</code></pre>' in html  # not an img
+    assert "onerror" not in html
+
+
+def test_image_attributes_are_set_on_the_sanitizers_output_only():
+    from generator.markdown import lazy_images, sanitize_html
+
+    assert lazy_images("<p>No images.</p>") == "<p>No images.</p>"
+    paragraph = sanitize_html('<p title="<img src=x>">a &lt;img src=y&gt;</p>')
+    image = sanitize_html('<img alt="x" src="y.png" loading="lazy">')
+    assert lazy_images(paragraph + image) == (
+        paragraph + '<img alt="x" src="y.png" loading="lazy" decoding="async">')
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_code_and_tables_take_the_keyboard_focus_they_need_to_scroll(engine):
+    html = render_markdown('| a |\n|---|\n| 1 |\n\n    code\n\n'
+                           '<pre tabindex="-1" class="x">raw</pre>\n', engine).html
+    assert "<table tabindex=\"0\">" in html
+    assert '<pre tabindex="0"><code>code\n</code></pre>' in html
+    assert '<pre class="x" tabindex="0">raw</pre>' in html
+    assert html.count("tabindex") == 3

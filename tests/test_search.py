@@ -84,6 +84,13 @@ def test_a_query_in_the_browser_finds_the_seed_article(basic_site, tmp_path):
         assert link.get_attribute("href") == (
             f"{origin}/news/2023/09/27/tensions-escalate-between-armenia-and-russia/")
         assert "Nhk · 27 Sep 2023" in results[0].text
+        # The excerpt is the article's own text: no fact line ("PublishedWednesday…"), no title.
+        excerpt = results[0].find_element(By.CSS_SELECTOR, ".entry-summary")
+        assert excerpt.text == (
+            "…on September 19, resulting in a truce. Armenia's Prime Minister Pashinyan "
+            "criticized Russia for peacekeeping troops' role, which Russia deemed… Relations "
+            "between Armenia and its ally Russia are believed to…")
+        assert [m.text for m in excerpt.find_elements(By.TAG_NAME, "mark")] == ["Pashinyan"]
         assert browser.find_element(By.CSS_SELECTOR, ".search-status").text == "1 article found."
         assert browser.current_url.endswith("/news/search/?q=Pashinyan")
 
@@ -106,6 +113,31 @@ def article_pages(tmp_path_factory) -> dict[str, bytes]:
     result = run_digest("build", "--no-cache", cwd=site)
     assert result.returncode == 0, result.stderr
     return _article_pages(site)
+
+
+def test_search_reads_the_article_text_only(article_pages):
+    """The title (searched as Pagefind's title metadata), the fact line, the details, tags,
+    lists and navigation are data-pagefind-ignore: what Pagefind keeps as a page's text, and
+    takes excerpts from, is the summary and the body. Filters and metadata inside the ignored
+    parts are still read."""
+    bundle = search.build_index(article_pages)
+    fragments = {}
+    for name, data in bundle.items():
+        if name.endswith(".pf_fragment"):
+            fragment = json.loads(gzip.decompress(data)[len(search._HEADER):])
+            fragments[fragment["url"]] = fragment
+    strike = fragments["/2023/09/20/harbour-strike/"]
+    assert strike["content"] == ("Dockers return after nine days… The strike at the harbour "
+                                 "ended on Wednesday. Second paragraph with a link and text.")
+    assert strike["meta"] == {"title": "Harbour strike ends <quickly>", "source": "World Desk",
+                              "date": "20 Sep 2023"}
+    assert strike["filters"] == {"source": ["World Desk"], "tag": ["Economy", "transport"]}
+    seed = fragments["/2023/09/27/tensions-escalate-between-armenia-and-russia/"]
+    assert seed["content"].startswith("Azerbaijan launched military operations in the ethnic "
+                                      "Armenian region on September 19, resulting in a truce.")
+    assert seed["content"].endswith("next month mediated by the European Union.")
+    assert seed["meta"]["title"] == ("Tensions escalate between Armenia and Russia over "
+                                     "Nagorno-Karabakh conflict")
 
 
 def test_the_same_pages_give_the_same_bundle_in_any_order(article_pages):

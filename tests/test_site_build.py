@@ -44,14 +44,16 @@ def test_pages_show_what_they_should(basic_site):
     build(basic_site)
     out = basic_site / "output"
     strike = (out / "2023/09/20/harbour-strike/index.html").read_text()
-    assert '<h1 class="page-title" data-pagefind-meta="title">Harbour strike ends &lt;quickly&gt;</h1>' in strike
+    assert ('<h1 class="page-title" data-pagefind-meta="title" data-pagefind-ignore>'
+            'Harbour strike ends &lt;quickly&gt;</h1>') in strike
     assert "Harbour strike ends &lt;quickly&gt;" in strike
     assert "alert(" not in strike
     assert strike.count("<script") == 1 and '<script type="application/ld+json">' in strike
     assert '<a class="source-link" href="https://world.example/strike" rel="noopener">' \
-           'World Desk: read the original</a>' in strike
+           'Read the original at World Desk</a>' in strike
     assert '<a href="/2023/09/22/rail-tunnel/">Rail tunnel opens</a>' in strike
-    assert "<li>A title nobody wrote</li>" in strike
+    assert ('<li class="offsite"><span class="offsite-title">A title nobody wrote</span> '
+            '<span class="source-name">not in this digest</span></li>') in strike
     assert 'href="/tag/economy/" data-pagefind-filter="tag">Economy</a>' in strike
     assert "Jane Doe" in strike
     assert 'rel="next" href="/2023/09/21/loose/"' in strike
@@ -74,12 +76,14 @@ def test_pages_show_what_they_should(basic_site):
 def test_seed_page(basic_site):
     build(basic_site)
     page = (basic_site / "output" / SEED_PAGE).read_text()
-    assert "<h1 class=\"page-title\" data-pagefind-meta=\"title\">Tensions escalate between Armenia and Russia over " \
-           "Nagorno-Karabakh conflict</h1>" in page
-    assert "239 words, 2 min read" in page
+    assert "<h1 class=\"page-title\" data-pagefind-meta=\"title\" data-pagefind-ignore>Tensions escalate " \
+           "between Armenia and Russia over Nagorno-Karabakh conflict</h1>" in page
+    assert '<span class="fact">2 min read</span>' in page
+    assert '<span class="fact">read once</span>' in page
+    assert "<div><dt>Length</dt><dd>239 words</dd></div>" in page
     assert 'href="https://www3.nhk.or.jp/nhkworld/en/news/20230927_01/" rel="noopener"' in page
     similar = page.split('id="similar-heading"')[1].split("</section>")[0]
-    assert similar.count("<li>") == 5
+    assert similar.count('<li class="offsite">') == 5
     assert "which Russia deemed…" in page
 
 

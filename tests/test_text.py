@@ -85,11 +85,26 @@ def test_lists_show_the_rest_of_a_summary_the_headline_came_from():
     summary = "Ferries resume on Monday, after a week of storms kept them in port."
     title = text.derive_title(summary, [])
     assert title == "Ferries resume on Monday, after a week of storms kept them in port"
-    assert text.teaser(summary, title) == ""
+    assert text.teaser(summary, title, derived=True) == ""
     long = ("The final Westmarch poll shows the Progressive Union and Civic Alliance tied at 31 "
             "percent, with housing the top issue.")
-    assert text.teaser(long, text.derive_title(long, [])) == "With housing the top issue."
+    assert text.teaser(long, text.derive_title(long, []), derived=True) == \
+        "With housing the top issue."
     assert text.teaser("Another summary.", "A title of its own") == "Another summary."
+
+
+@pytest.mark.parametrize("title, summary, shown", [
+    # a title that is the summary's first sentence is not read twice...
+    ("Port reopens", "Port reopens. Ships queue at dawn.", "Ships queue at dawn."),
+    ("Port reopens!", "Port reopens! Ships queue.", "Ships queue."),
+    ("Port reopens", "Port reopens.", ""),
+    # ...but one that only begins it, or a word of it, leaves the summary whole
+    ("Port", "Portland votes.", "Portland votes."),
+    ("Port reopens", "Port reopens slowly.", "Port reopens slowly."),
+    ("Strike", "", ""),
+])
+def test_a_title_the_summary_opens_with_is_not_read_twice(title, summary, shown):
+    assert text.teaser(summary, title) == shown
 
 
 def test_slugs_made_from_titles_are_short_and_cut_at_a_word():

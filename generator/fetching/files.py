@@ -22,11 +22,10 @@ import yaml
 from ..config import YAML_LOADER
 from ..dates import parse_date
 from ..readers import discover
-from ..text import slugify, split_jekyll_name
+from ..text import short_slug, slugify, split_jekyll_name
 from .normalize import FeedEntry
 
 HASH_KEY = "fetch_hash"
-SLUG_MAX = 60  # characters of a file name's slug, cut at a word
 _HASH_LINE = re.compile(rf'^{HASH_KEY}: "([0-9a-f]{{64}})"\n', re.MULTILINE)
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
@@ -183,12 +182,8 @@ def scan_content(content_dir: Path, root: Path, permalink: str
 
 
 def file_slug(title: str, entry_id: str) -> str:
-    """The title's slug, at most SLUG_MAX characters, cut at a word."""
-    slug = slugify(title) or "entry-" + hashlib.sha256(entry_id.encode()).hexdigest()[:8]
-    if len(slug) > SLUG_MAX:
-        cut = slug[:SLUG_MAX + 1]
-        slug = cut.rsplit("-", 1)[0] if "-" in cut else cut[:SLUG_MAX]
-    return slug
+    """The title's slug as Digest makes one from a title: at most about 60 characters."""
+    return short_slug(title) or "entry-" + hashlib.sha256(entry_id.encode()).hexdigest()[:8]
 
 
 def _front_matter(content: str) -> str | None:

@@ -17,8 +17,6 @@ from ..readers.meta import Meta, text_value
 from .document import digest, render, stored_hash
 from .entry import Entry
 
-NAME_MAX = 60  # characters of a file name's slug, cut at a word
-
 CREATED, UPDATED, UNCHANGED, SKIPPED, REFUSED, FAILED = (
     "created", "updated", "unchanged", "skipped", "refused", "failed")
 
@@ -197,13 +195,8 @@ def write_atomic(path: Path, content: str) -> None:
 
 
 def file_slug(title: str) -> str:
-    """The title as a slug of at most NAME_MAX characters, cut between words."""
-    slug = text.slugify(title) or "article"
-    if len(slug) <= NAME_MAX:
-        return slug
-    cut = slug[: NAME_MAX + 1]
-    cut = cut[: cut.rindex("-")] if "-" in cut else slug[:NAME_MAX]
-    return cut.strip("-") or slug[:NAME_MAX]
+    """The title's slug as Digest makes one from a title: at most about 60 characters."""
+    return text.short_slug(title) or "article"
 
 
 def _inside(path: Path, folder: Path, real_folders: dict[str, Path], exists: bool) -> bool:

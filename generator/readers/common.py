@@ -63,10 +63,9 @@ def article_from_markdown(meta: Meta, body: str, cfg: Config) -> Parsed:
     summary = text.finish_summary(summary) if summary else text.excerpt(plain)
 
     title = text_value(meta, "title")
-    fields_teaser = summary
-    if not title:  # a headline of the summary's words: lists show the rest of it
+    derived = not title
+    if derived:  # a headline of the summary's words: lists show the rest of it
         title = text.derive_title(summary, [plain])
-        fields_teaser = text.teaser(summary, title)
     date = _article_date(meta, name_date, cfg)
     if date is None and not meta.errors and "pages" in path.parts[:-1]:
         return meta.skip("a page without a date (in a pages/ folder), not an article")
@@ -91,7 +90,7 @@ def article_from_markdown(meta: Meta, body: str, cfg: Config) -> Parsed:
     fields = dict(
         title=title,
         summary=summary,
-        teaser=fields_teaser,
+        teaser=text.teaser(summary, title, derived),
         slug_hint=text_value(meta, "slug") or name_slug,
         category=category,
         updated=date_value(meta, "updated", cfg),

@@ -89,7 +89,7 @@ def read(raw: str, source: Source, cfg: Config) -> Parsed:
         word_count=word_count,
         body_html="\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in parsed.paragraphs),
         summary=summary,
-        teaser=text.teaser(summary, parsed.title),
+        teaser=text.teaser(summary, parsed.title, derived=True),
         source_url=parsed.details.get("url") or None,
         updated=parsed.dates.get("updated"),
         created=parsed.dates.get("created"),

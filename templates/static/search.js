@@ -1,4 +1,5 @@
-// The /search/ page: queries the Pagefind index in the browser and lists title, source and date.
+// The /search/ page: queries the Pagefind index in the browser and lists title, source, date
+// and an excerpt of the article's text.
 (function () {
   "use strict";
   var form = document.querySelector(".search-form");
@@ -32,6 +33,10 @@
     var excerpt = document.createElement("p");
     excerpt.className = "entry-summary";
     excerpt.innerHTML = data.excerpt; // Pagefind's excerpt: escaped text with <mark> around hits
+    // A window of the article's text: say so where it starts or stops mid-sentence.
+    var text = excerpt.textContent.trim();
+    if (/^[a-z,;:]/.test(text)) excerpt.prepend("…");
+    if (text && !/[.!?…"”’)]$/.test(text)) excerpt.append("…");
     li.append(h, meta, excerpt);
     return li;
   }
