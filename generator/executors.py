@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -114,6 +115,10 @@ def _dask(spec: str, jobs: int) -> tuple[ExecutorFactory, Callable[[], None]]:
     else:
         cluster = None
         client = distributed.Client(spec.replace("dask://", "tcp://", 1), timeout=30)
+
+    # Render tasks carry their pages' inputs by design (a few kB a page); Dask's advice to load
+    # data on the workers instead does not apply, and would be printed into the build's output.
+    warnings.filterwarnings("ignore", message="Sending large graph", category=UserWarning)
 
     def factory(workers: int) -> Executor:
         # Not `pure`: Dask would hash every task's arguments to find repeats, and there are none.

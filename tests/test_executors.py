@@ -55,3 +55,18 @@ def test_the_executor_option(basic_site):
         executor_factory("cloud", 2)
     result = run_digest("build", "--executor", "cloud", cwd=basic_site)
     assert result.returncode == 2 and "--executor: unknown executor" in result.stderr
+
+
+def test_digest_build_on_a_local_dask_cluster(tmp_path):
+    """The user's path: `digest build --executor dask` starts a cluster of --jobs workers,
+    builds, stops it, and writes what a local build writes; Dask's own chatter is not shown."""
+    site = copy_site("basic", tmp_path)
+    (site / "config.yaml").write_text((site / "config.yaml").read_text() + "search: false\n")
+    add_articles(site, 40)
+    assert run_digest("build", "--no-cache", cwd=site).returncode == 0
+    local = tree(site / "output")
+    shutil.rmtree(site / "output")
+    result = run_digest("build", "--no-cache", "--jobs", "2", "--executor", "dask", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert "Warning" not in result.stderr and "Traceback" not in result.stderr
+    assert tree(site / "output") == local
