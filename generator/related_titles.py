@@ -4,6 +4,11 @@ A listed title matches a site article when their keys are equal (case, accents, 
 spacing aside, and a trailing source name such as " - BBC News" dropped), or else when the keys
 differ by so few edits that 1 - distance / length reaches the threshold: "acccusations" still
 finds "accusations". Fuzzy candidates come from a word index, so a long archive is not scanned.
+
+An article whose title was derived from its summary (an export has no title) is also found by
+the start of its summary: the listed title is the headline the source gave it, which is the
+summary's opening words when the derived title had to be cut at a clause, or the summary's
+first sentence when the tracker put the headline there.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ _ASCII_PUNCTUATION = re.compile(r"[^\w\s]|_")
 _FUZZY_CANDIDATES = 10
 # Words a slip of one or two characters can change.
 _TYPO_WORDS = 2
+# Words of a summary's start indexed for listed headlines: more than any headline has.
+_LEAD_WORDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,8 @@ class TitleIndex:
     words: tuple[frozenset[str], ...]  # each title's words, stop words aside
     by_word: dict[str, tuple[int, ...]]
     by_pair: dict[str, tuple[int, ...]]  # "word word" of adjacent words -> titles
+    leads: dict[int, tuple[str, ...]]  # derived titles: the words of the summary's start
+    by_lead_word: dict[str, tuple[int, ...]]
 
     @classmethod
     def build(cls, articles: Sequence[Article]) -> TitleIndex:
@@ -78,7 +87,14 @@ class TitleIndex:
         by_word: dict[str, list[int]] = {}
         by_pair: dict[str, list[int]] = {}
         all_keys, all_words = [], []
+        leads: dict[int, tuple[str, ...]] = {}
+        by_lead_word: dict[str, list[int]] = {}
         for i, article in enumerate(articles):
+            lead = _lead(article)
+            if lead:
+                leads[i] = lead
+                for word in _content_words(" ".join(lead)):
+                    by_lead_word.setdefault(word, []).append(i)
             keys = title_keys(article.title)
             words = _content_words(keys[-1])
             all_keys.append(keys)
@@ -91,7 +107,8 @@ class TitleIndex:
                 by_pair.setdefault(pair, []).append(i)
         return cls(tuple(articles), by_key, tuple(all_keys), tuple(all_words),
                    {w: tuple(ids) for w, ids in by_word.items()},
-                   {p: tuple(ids) for p, ids in by_pair.items()})
+                   {p: tuple(ids) for p, ids in by_pair.items()},
+                   leads, {w: tuple(ids) for w, ids in by_lead_word.items()})
 
     def match(self, title: str, threshold: float) -> TitleMatch | None:
         """The site article a listed title names, or None when none is close enough."""
@@ -99,14 +116,37 @@ class TitleIndex:
         for key in keys:
             if key in self.by_key:
                 return TitleMatch(self.articles[self.by_key[key]], 1.0)
-        if threshold >= 1.0:
-            return None
         best: tuple[float, int] | None = None
-        for i in self._candidates(keys[-1]):
-            score = max(similarity(k, own, threshold) for k in keys for own in self.keys[i])
-            if score >= threshold and (best is None or score > best[0]):
+        if threshold < 1.0:
+            for i in self._candidates(keys[-1]):
+                score = max(similarity(k, own, threshold) for k in keys for own in self.keys[i])
+                if score >= threshold and (best is None or score > best[0]):
+                    best = (score, i)
+        for score, i in self._lead_matches(keys, threshold):
+            if best is None or score > best[0]:
                 best = (score, i)
         return TitleMatch(self.articles[best[1]], best[0]) if best else None
+
+    def _lead_matches(self, keys: tuple[str, ...], threshold: float) -> list[tuple[float, int]]:
+        """Derived-title articles whose summary starts with the listed title (or nearly: the
+        same similarity threshold, against the summary's first words of the title's length).
+        Headlines of three words or fewer are left to the title match: too many summaries
+        start alike."""
+        found = []
+        for key in keys:
+            words = key.split()
+            content = _content_words(key)
+            if len(words) < 4 or not content:
+                continue
+            lists = sorted((self.by_lead_word.get(w, ()) for w in content), key=len)
+            pool = set().union(*lists[: _TYPO_WORDS + 1])
+            for i in sorted(pool):
+                lead = self.leads[i]
+                score = max(similarity(key, " ".join(lead[:n]), threshold)
+                            for n in range(max(1, len(words) - 1), len(words) + 2))
+                if score >= threshold:
+                    found.append((score, i))
+        return found
 
     def _candidates(self, key: str) -> list[int]:
         """Titles sharing all but at most two of the key's words, most shared first.
@@ -132,6 +172,18 @@ class TitleIndex:
         shared = ((len(words & self.words[i]), i) for i in pool)
         ranked = sorted((-n, i) for n, i in shared if n >= enough)
         return [i for _, i in ranked[:_FUZZY_CANDIDATES]]
+
+
+def _lead(article: Article) -> tuple[str, ...]:
+    """The first words of the summary, for an article whose title was taken from it (its
+    title's key starts the summary's key); () for any other."""
+    if not article.summary:
+        return ()
+    title = _key(article.title.rstrip("…").strip())
+    summary = _key(" ".join(article.summary.split()[:_LEAD_WORDS]))
+    if not title or not (summary == title or summary.startswith(title + " ")):
+        return ()
+    return tuple(summary.split())
 
 
 def similarity(a: str, b: str, threshold: float = 0.0) -> float:

@@ -489,3 +489,31 @@ def test_sample_seed_lists_its_five_titles_first():
     assert len(items) > 5 and not any(i.explicit for i in items[5:])
     stories = [{a.category for a in story} for story in related.stories]
     assert len(stories) >= 3
+
+
+def test_a_listed_headline_finds_an_article_whose_title_was_derived():
+    """An export has no title: Digest derives one from the summary, cut at a clause. Another
+    article lists the source's own headline; it is found by the start of the summary, with or
+    without a slip, and a headline that merely shares words is not."""
+    from generator import text
+
+    summary = ("Coastal hospitals saw about four times the usual number of heat-related visits "
+               "during the heatwave, prompting officials to open cooling centres across the "
+               "region for the whole weekend.")
+    title = text.derive_title(summary, [])
+    assert title != summary.rstrip(".")  # derived and cut: the headline is longer than it
+    export = art("coastal-hospitals", title, summary, days=-1, category="tracker",
+                 summary=summary)
+    listing = art("cooling-centres", "Cooling centres open", "Cooling centres open.",
+                  similar=("Coastal hospitals saw about four times the usual number of "
+                           "heat-related visits",
+                           "Coastal hospitals saw about four times the usal number of "
+                           "heat-related visits - Tidewater Herald",
+                           "Coastal hospitals brace for another heatwave"))
+    other = art("hospital-budget", "Hospital budget approved",
+                summary="Coastal hospitals saw their budget approved on Monday.")
+    related = find_related(site_order([export, listing, other]), RelatedConfig(count=3))
+    listed = [i.article.id if i.article else i.title
+              for i in related.by_article[listing.id] if i.explicit]
+    # The headline and its misspelt copy name one article, linked once; the third stays text.
+    assert listed == [export.id, "Coastal hospitals brace for another heatwave"]
