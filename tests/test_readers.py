@@ -288,3 +288,25 @@ def test_discover_and_read_all_collect_every_error(site):
         'content/a/bad.md:2: date: cannot read "nope" as a date',
         'content/b.txt:3: Date: cannot read "never" as a date',
     ]
+
+
+def test_a_small_file_is_read_into_a_buffer_of_its_size(site):
+    """Reading a file allocates about its size, not max_file_size (10 MB): at 100,000 files
+    such buffers were each a memory map of their own, and the process ran out of maps (ENOMEM
+    from the next fork)."""
+    import tracemalloc
+
+    for n in range(5):
+        path = site / "content" / "news" / f"story-{n}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\ntitle: Story {n}\ndate: 2023-09-1{n}\n---\nText {n}.\n")
+    cfg = load_config(site / "config.yaml")
+    sources = discover(cfg.content_dir, cfg.root)
+    tracemalloc.start()
+    try:
+        result = read_all(sources, cfg)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(result.articles) == 5
+    assert peak < cfg.max_file_size // 4, f"{peak:,} bytes at the peak"

@@ -203,7 +203,12 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
                 results[source.shown] = known[source.shown]
                 continue
             with open(source.file, "rb") as handle:
-                raw = handle.read(cfg.max_file_size + 1)
+                # Asked for exactly its size (plus one, to see growth): a read of
+                # max_file_size would allocate that much for every file, each buffer a memory
+                # map of its own, and 65,530 maps is all a Linux process may hold.
+                raw = handle.read(info.st_size + 1)
+                if len(raw) > info.st_size:  # it grew since the stat: read up to the limit
+                    raw += handle.read(max(0, cfg.max_file_size + 1 - len(raw)))
         except OSError as exc:
             results[source.shown] = Parsed(None, (ContentError(
                 source.shown, None, f"cannot read: {exc.strerror or exc}"),))
