@@ -10,7 +10,7 @@ from test_incremental import add_articles
 
 from generator.build import build
 from generator.config import load_config
-from generator.executors import executor_factory
+from generator.executors import executor_factory, process_pool
 
 distributed = pytest.importorskip("distributed")
 
@@ -51,6 +51,9 @@ def test_a_dask_cluster_builds_the_same_bytes(tmp_path):
 
 def test_the_executor_option(basic_site):
     assert executor_factory("process", 2)[0] is None
+    pool = process_pool(2)  # workers hold what their tasks carry, never a copy of the parent
+    assert pool._mp_context.get_start_method() == "forkserver"
+    pool.shutdown()
     with pytest.raises(ValueError, match="unknown executor 'cloud'"):
         executor_factory("cloud", 2)
     result = run_digest("build", "--executor", "cloud", cwd=basic_site)
