@@ -266,8 +266,9 @@ def feed_files(site: Site, urls: Urls, cfg: Config, feeds: FeedsConfig,
         data = memo[key] = previous.get(key) or build()
         return data
 
+    entries: dict[str, str] = {}
     files = {urls.output_path(href): made("atom", href, lambda p=p: atom_feed(
-        _feed(p, make), language, schemes)) for href, p in planned.items()}
+        _feed(p, make), language, schemes, entries)) for href, p in planned.items()}
     whole = planned[urls.feed()]
     files[urls.output_path(urls.rss())] = made("rss", urls.rss(), lambda: rss_feed(
         _with_self(_feed(whole, make), urls.absolute(urls.rss())), language, schemes))
@@ -306,8 +307,13 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
     return element
 
 
-def atom_feed(feed: Feed, language: str, schemes: tuple[str, str]) -> bytes:
-    """Atom 1.0 (RFC 4287). The site's title is the feed's author, so every entry has one."""
+def atom_feed(feed: Feed, language: str, schemes: tuple[str, str],
+              entries: dict[str, str] | None = None) -> bytes:
+    """Atom 1.0 (RFC 4287). The site's title is the feed's author, so every entry has one.
+
+    An article is an entry of several feeds (the site's, its source's, each tag's) with the
+    same bytes: `entries` keeps each entry's XML by its id, so it is serialized once a build.
+    """
     # The namespace is written as a plain attribute: ElementTree's register_namespace is global.
     root = ET.Element("feed", {"xmlns": ATOM_NS, "xml:lang": language})
     _sub(root, "title", feed.title)
@@ -318,27 +324,43 @@ def atom_feed(feed: Feed, language: str, schemes: tuple[str, str]) -> bytes:
     _sub(root, "link", rel="alternate", type="text/html", href=feed.page_url)
     _sub(_sub(root, "author"), "name", feed.author)
     _sub(root, "generator", "Digest")
-    category_scheme, tag_scheme = schemes
+    document = xml_document(root)
+    if not feed.entries:
+        return document
+    known = {} if entries is None else entries
+    items = []
     for entry in feed.entries:
-        item = _sub(root, "entry")
-        _sub(item, "title", entry.title)
-        _sub(item, "link", rel="alternate", type="text/html", href=entry.url)
-        if entry.source_url:
-            _sub(item, "link", rel="via", href=entry.source_url)
-        _sub(item, "id", entry.id)
-        _sub(item, "published", rfc3339(entry.published))
-        _sub(item, "updated", rfc3339(entry.updated))
-        for name in entry.authors:
-            _sub(_sub(item, "author"), "name", name)
-        _sub(item, "category", term=entry.category.id, scheme=category_scheme,
-             label=xml_text(entry.category.name))
-        for tag in entry.tags:
-            _sub(item, "category", term=tag.slug, scheme=tag_scheme, label=xml_text(tag.name))
-        if entry.summary:
-            _sub(item, "summary", entry.summary)
-        if entry.content_html is not None:
-            _sub(item, "content", entry.content_html, type="html")
-    return xml_document(root)
+        if entry.id not in known:
+            known[entry.id] = _atom_entry(entry, schemes)
+        items.append(known[entry.id])
+    # What ET.indent would make of the whole tree: each entry at depth 1, then the end tag.
+    head = document.removesuffix(b"\n</feed>\n")
+    return head + "".join("\n  " + item for item in items).encode("utf-8") + b"\n</feed>\n"
+
+
+def _atom_entry(entry: Entry, schemes: tuple[str, str]) -> str:
+    """One <entry>, indented as a child of <feed>."""
+    category_scheme, tag_scheme = schemes
+    item = ET.Element("entry")
+    _sub(item, "title", entry.title)
+    _sub(item, "link", rel="alternate", type="text/html", href=entry.url)
+    if entry.source_url:
+        _sub(item, "link", rel="via", href=entry.source_url)
+    _sub(item, "id", entry.id)
+    _sub(item, "published", rfc3339(entry.published))
+    _sub(item, "updated", rfc3339(entry.updated))
+    for name in entry.authors:
+        _sub(_sub(item, "author"), "name", name)
+    _sub(item, "category", term=entry.category.id, scheme=category_scheme,
+         label=xml_text(entry.category.name))
+    for tag in entry.tags:
+        _sub(item, "category", term=tag.slug, scheme=tag_scheme, label=xml_text(tag.name))
+    if entry.summary:
+        _sub(item, "summary", entry.summary)
+    if entry.content_html is not None:
+        _sub(item, "content", entry.content_html, type="html")
+    ET.indent(item, space="  ", level=1)
+    return ET.tostring(item, encoding="unicode")
 
 
 def rss_feed(feed: Feed, language: str, schemes: tuple[str, str]) -> bytes:

@@ -451,3 +451,19 @@ def test_whole_site_sitemap_lists_every_built_html_page(built_site):
     listed = {urls.output_path(urlsplit(loc).path) for loc in locs}
     built = {p.relative_to(cfg.output_dir).as_posix() for p in cfg.output_dir.rglob("*.html")}
     assert listed == built - {"404.html"}
+
+
+def test_an_entry_shared_by_feeds_is_serialized_once(monkeypatch):
+    """An article is an entry of the site's feed, its source's and each tag's: its XML is made
+    once and spliced into each (the golden trees hold the bytes a whole tree gives)."""
+    from generator import feeds as feeds_module
+
+    made: list[str] = []
+    real = feeds_module._atom_entry
+    monkeypatch.setattr(feeds_module, "_atom_entry",
+                        lambda entry, schemes: made.append(entry.id) or real(entry, schemes))
+    articles = mixed_articles()
+    files = all_feeds(articles)
+    carried = sum(data.count(b"<entry>") for name, data in files.items() if name.endswith(".xml"))
+    assert carried > len(articles)  # each article is in several feeds
+    assert sorted(made) == sorted(feeds_module.entry_id(a) for a in articles)
