@@ -281,35 +281,36 @@ def digest_features(site: Path) -> dict[str, str | None]:
 
 
 INPROCESS = r"""
-import json, statistics, sys, time
+import json, sys, time
 from pathlib import Path
-import generator.build as gb
 from generator.config import load_config
+from generator.executors import default_jobs
 
-rebuild = getattr(gb, "rebuild", None) or getattr(gb.build, "rebuild", None)
-if rebuild is None:
-    print(json.dumps({"note": "n/a (not built yet)"}))
-    sys.exit(0)
-cfg = load_config(Path("config.yaml"))
-rebuild(cfg, [])  # the site is loaded, as it is in the watcher after its first build
-article, repeat = Path(sys.argv[1]), int(sys.argv[2])
-original = article.read_bytes()
-times, written = [], []
 try:
+    from generator.builder import Builder
+except ImportError:
+    print(json.dumps({"note": "n/a (no generator.builder.Builder)"}))
+    sys.exit(0)
+# The watcher's path (generator/watch.py): one Builder for the session, its first update loads
+# the site; each later update gets the paths that changed.
+builder = Builder(load_config(Path("config.yaml")), default_jobs())
+article, repeat = Path(sys.argv[1]).resolve(), int(sys.argv[2])
+original = article.read_bytes()
+times, written, stages = [], [], []
+try:
+    builder.update([])
     for i in range(repeat):
         text = article.read_bytes().rstrip(b"\n")
         article.write_bytes(text + f" In-process edit {i}.\n".encode())
         start = time.perf_counter()
-        try:
-            report = rebuild(cfg, [article])
-        except TypeError as exc:
-            print(json.dumps({"note": f"n/a (rebuild(cfg, [path]) failed: {exc})"}))
-            sys.exit(0)
+        report = builder.update([article])
         times.append(time.perf_counter() - start)
-        written.append(getattr(report, "written", None))
+        written.append(report.written)
+        stages.append(report.timings)
 finally:
     article.write_bytes(original)
-print(json.dumps({"times": times, "written": written}))
+    builder.close()
+print(json.dumps({"times": times, "written": written, "stages": stages}))
 """
 
 STAGES = r"""
@@ -383,14 +384,19 @@ def bench_size(n: int, work: Path, repeat: int, peers: Peers | None) -> dict:
     proc = subprocess.run([str(PROJECT_PYTHON), "-c", INPROCESS, str(article), str(repeat)],
                           cwd=site, capture_output=True, text=True, check=False)
     inproc = Result("Digest in-process rebuild, one edited article (site loaded)")
+    inproc_stages: dict[str, float] = {}
     try:
         data = json.loads(proc.stdout.strip().splitlines()[-1])
         inproc.times, inproc.note = data.get("times", []), data.get("note", "")
+        if inproc.times:  # the stages of the median run: where an edit's time goes
+            runs = sorted(zip(inproc.times, data.get("stages", []), strict=False))
+            inproc_stages = runs[(len(runs) - 1) // 2][1]
     except (ValueError, IndexError):
         inproc.note = "failed: " + (proc.stderr.strip().splitlines() or ["no output"])[-1]
     article.write_bytes(original)
     rows["inproc"] = inproc
-    print(inproc.note or f"median {inproc.median * 1000:.0f} ms", flush=True)
+    print(inproc.note or f"median {inproc.median * 1000:.0f} ms; "
+          + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in inproc_stages.items()), flush=True)
 
     search_out = site / "output-search"
     rows["search"] = measure(
@@ -429,7 +435,8 @@ def bench_size(n: int, work: Path, repeat: int, peers: Peers | None) -> dict:
         rows["hugo_rel"] = measure("Hugo cold, related list (5)",
                                    hugo + ["--config", "hugo.toml,related.toml"], hug / "site",
                                    repeat, hugo_cold, hugo_out)
-    return {"n": n, "rows": rows, "stages": stages, "bundle": bundle, "features": feats}
+    return {"n": n, "rows": rows, "stages": stages, "bundle": bundle, "features": feats,
+            "inproc_stages": inproc_stages}
 
 
 # ---------------------------------------------------------------- the table
@@ -480,12 +487,18 @@ def table(res: dict) -> str:
 
 
 def stages_line(res: dict) -> str:
-    stages = res["stages"]
-    if not stages:
-        return "Digest's stages: not available."
-    total = sum(stages.values())
-    parts = ", ".join(f"{k} {v:.2f} s ({v / total:.0%})" for k, v in stages.items())
-    return f"Digest's stages, one cold build in process (search off): {parts}; total {total:.2f} s."
+    lines = []
+    for key, what in (("stages", "one cold build in process (search off)"),
+                      ("inproc_stages", "the in-process one-article edit (median run)")):
+        stages = res.get(key)
+        if not stages:
+            lines.append(f"Digest's stages, {what}: not available.")
+            continue
+        total = sum(stages.values())
+        parts = ", ".join(f"{k} {fmt_s(v)} ({v / total:.0%})" for k, v in stages.items()
+                          if v >= 0.0005)
+        lines.append(f"Digest's stages, {what}: {parts}; total {fmt_s(total)}.")
+    return "\n\n".join(lines)
 
 
 def machine() -> dict[str, str]:
