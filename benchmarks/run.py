@@ -45,6 +45,7 @@ NA = "n/a (not built yet)"
 
 sys.path.insert(0, str(HERE))
 corpus = importlib.import_module("corpus")  # benchmarks/corpus.py
+served = importlib.import_module("served")  # benchmarks/served.py
 
 
 # ---------------------------------------------------------------- running and measuring
@@ -326,7 +327,8 @@ print(json.dumps(getattr(report, "timings", {})))
 # ---------------------------------------------------------------- one size
 
 
-def bench_size(n: int, work: Path, repeat: int, peers: Peers | None) -> dict:
+def bench_size(n: int, work: Path, repeat: int, peers: Peers | None,
+               serve: bool = True) -> dict:
     print(f"\n=== {n:,} articles ===", flush=True)
     site, pel, hug = work / f"digest-{n}", work / f"pelican-{n}", work / f"hugo-{n}"
     remove(site, pel, hug)
@@ -435,8 +437,38 @@ def bench_size(n: int, work: Path, repeat: int, peers: Peers | None) -> dict:
         rows["hugo_rel"] = measure("Hugo cold, related list (5)",
                                    hugo + ["--config", "hugo.toml,related.toml"], hug / "site",
                                    repeat, hugo_cold, hugo_out)
+    if serve:
+        rows.update(bench_served(site, hug if peers else None, article, peers, repeat, work))
     return {"n": n, "rows": rows, "stages": stages, "bundle": bundle, "features": feats,
             "inproc_stages": inproc_stages}
+
+
+def bench_served(site: Path, hug: Path | None, article: Path, peers: Peers | None, repeat: int,
+                 work: Path) -> dict[str, Result]:
+    """Save to served with `digest serve` and, with the peers, `hugo server` (issue #11)."""
+    rows = {}
+    runs = [("served", "Digest save to served (digest serve)", site, article, site / "output",
+             lambda port: [str(DIGEST), "serve", "--port", str(port), "--bind", "127.0.0.1"])]
+    if hug is not None and peers is not None:
+        runs.append(("hugo_served", "Hugo save to served (hugo server, in memory)", hug / "site",
+                     hug / "site" / "content" / "posts" / article.name, hug / "public",
+                     lambda port: [str(peers.hugo), "server", "--source", str(hug / "site"),
+                                   "--port", str(port), "--bind", "127.0.0.1",
+                                   "--cacheDir", str(hug / "cache"), "--noBuildLock"]))
+    for key, label, cwd, source, built, command in runs:
+        result = Result(label)
+        print(f"  {label}: ", end="", flush=True)
+        try:
+            port = served.free_port()
+            result.times = served.save_to_served(
+                command(port), cwd, served.page_of(built, source), port, source, repeat,
+                key, work / f"{key}.log")
+            print(" ".join(f"{t * 1000:.0f} ms" for t in result.times), flush=True)
+        except (served.ServeFailed, OSError) as exc:
+            result.note = "failed"
+            print(f"FAILED\n{exc}", flush=True)
+        rows[key] = result
+    return rows
 
 
 # ---------------------------------------------------------------- the table
@@ -476,6 +508,10 @@ def table(res: dict) -> str:
             cells = ["", "", ""]
         lines.append(f"| {row.label} | {fmt_s(row.median)} | {runs} | {peak} | {html} | "
                      f"{files} | " + " | ".join(cells) + " |")
+    mine, theirs = rows.get("served"), rows.get("hugo_served")
+    if mine and mine.ok and theirs and theirs.ok:
+        lines.append(f"| Save to served, digest serve ÷ hugo server | {ratio(mine, theirs)} "
+                     "| | | | | | | |")
     size, count = res["bundle"]
     search, cold = rows.get("search"), rows.get("cold")
     if search and search.ok and cold and cold.ok:
@@ -574,6 +610,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--skip-peers", action="store_true", help="time Digest alone")
+    parser.add_argument("--skip-serve", action="store_true",
+                        help="leave out save to served (digest serve, hugo server)")
     parser.add_argument("--no-readme", action="store_true",
                         help="print the table without writing benchmarks/README.md")
     args = parser.parse_args()
@@ -588,7 +626,7 @@ def main() -> int:
     started = time.perf_counter()
     blocks = {}
     for n in args.sizes:
-        res = bench_size(n, work, args.repeat, peers)
+        res = bench_size(n, work, args.repeat, peers, not args.skip_serve)
         blocks[n] = block(res, info, vers, args.repeat)
         print("\n" + blocks[n], flush=True)
     if not args.no_readme:
