@@ -328,12 +328,13 @@ print(json.dumps(getattr(report, "timings", {})))
 
 
 def bench_size(n: int, work: Path, repeat: int, peers: Peers | None,
-               serve: bool = True) -> dict:
-    print(f"\n=== {n:,} articles ===", flush=True)
-    site, pel, hug = work / f"digest-{n}", work / f"pelican-{n}", work / f"hugo-{n}"
+               serve: bool = True, per_day: int = corpus.PER_DAY) -> dict:
+    print(f"\n=== {heading(n, per_day)} ===", flush=True)
+    name = f"{n}" if per_day == corpus.PER_DAY else f"{n}-{per_day}a-day"
+    site, pel, hug = work / f"digest-{name}", work / f"pelican-{name}", work / f"hugo-{name}"
     remove(site, pel, hug)
     start = time.perf_counter()
-    corpus.generate(n, site)
+    corpus.generate(n, site, per_day=per_day)
     with open(site / "config.yaml", "a", encoding="utf-8") as cfg:
         cfg.write("search: false\n")
     (site / "config-search.yaml").write_text(
@@ -439,8 +440,8 @@ def bench_size(n: int, work: Path, repeat: int, peers: Peers | None,
                                    repeat, hugo_cold, hugo_out)
     if serve:
         rows.update(bench_served(site, hug if peers else None, article, peers, repeat, work))
-    return {"n": n, "rows": rows, "stages": stages, "bundle": bundle, "features": feats,
-            "inproc_stages": inproc_stages}
+    return {"n": n, "per_day": per_day, "rows": rows, "stages": stages, "bundle": bundle,
+            "features": feats, "inproc_stages": inproc_stages}
 
 
 def bench_served(site: Path, hug: Path | None, article: Path, peers: Peers | None, repeat: int,
@@ -570,34 +571,52 @@ def versions(peers: Peers | None) -> str:
     return text
 
 
+def heading(n: int, per_day: int) -> str:
+    return f"{n:,} articles" + ("" if per_day == corpus.PER_DAY else f", {per_day:,} a day")
+
+
+def block_key(n: int, per_day: int) -> str:
+    """The README block's name: `n=N` for the default spacing (as before --per-day), else
+    `n=N,per_day=K`: a run at another spacing keeps its own block."""
+    return f"n={n}" if per_day == corpus.PER_DAY else f"n={n},per_day={per_day}"
+
+
 def block(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
-    n = res["n"]
+    n, per_day = res["n"], res["per_day"]
+    key = block_key(n, per_day)
     return "\n".join([
-        f"<!-- results n={n} -->",
-        f"### {n:,} articles",
+        f"<!-- results {key} -->",
+        f"### {heading(n, per_day)}",
         "",
-        f"Run {info['date']} on {info['machine']}; median of {repeat}. Versions: {vers}.",
+        f"Run {info['date']} on {info['machine']}; {per_day} articles a day; median of "
+        f"{repeat}. Versions: {vers}.",
         "",
         table(res),
         "",
         stages_line(res),
-        f"<!-- /results n={n} -->",
+        f"<!-- /results {key} -->",
     ])
 
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
-def update_readme(blocks: dict[int, str]) -> None:
+def _block_order(key: str) -> tuple[int, int]:
+    """Blocks by size, then spacing: `n=1000` before `n=10000` before `n=10000,per_day=300`."""
+    numbers = [int(x) for x in re.findall(r"\d+", key)]
+    return numbers[0], numbers[1] if len(numbers) > 1 else corpus.PER_DAY
+
+
+def update_readme(blocks: dict[str, str]) -> None:
     text = README.read_text(encoding="utf-8") if README.exists() else ""
     if BEGIN not in text or END not in text:
         text = text.rstrip() + f"\n\n## Results\n\n{BEGIN}\n{END}\n"
     head, rest = text.split(BEGIN, 1)
     middle, tail = rest.split(END, 1)
-    existing = {int(m.group(1)): m.group(0) for m in re.finditer(
-        r"<!-- results n=(\d+) -->.*?<!-- /results n=\1 -->", middle, re.DOTALL)}
+    existing = {m.group(1): m.group(0) for m in re.finditer(
+        r"<!-- results (n=[\d]+(?:,per_day=\d+)?) -->.*?<!-- /results \1 -->", middle, re.DOTALL)}
     existing.update(blocks)
-    body = "\n\n".join(existing[k] for k in sorted(existing))
+    body = "\n\n".join(existing[k] for k in sorted(existing, key=_block_order))
     README.write_text(f"{head}{BEGIN}\n{body}\n{END}{tail}", encoding="utf-8")
 
 
@@ -610,6 +629,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--skip-peers", action="store_true", help="time Digest alone")
+    parser.add_argument("--per-day", type=int, default=corpus.PER_DAY, metavar="K",
+                        help=f"articles a day in the corpus (default {corpus.PER_DAY}; "
+                             "corpus.py --per-day)")
     parser.add_argument("--skip-serve", action="store_true",
                         help="leave out save to served (digest serve, hugo server)")
     parser.add_argument("--no-readme", action="store_true",
@@ -626,9 +648,10 @@ def main() -> int:
     started = time.perf_counter()
     blocks = {}
     for n in args.sizes:
-        res = bench_size(n, work, args.repeat, peers, not args.skip_serve)
-        blocks[n] = block(res, info, vers, args.repeat)
-        print("\n" + blocks[n], flush=True)
+        res = bench_size(n, work, args.repeat, peers, not args.skip_serve, args.per_day)
+        key = block_key(n, args.per_day)
+        blocks[key] = block(res, info, vers, args.repeat)
+        print("\n" + blocks[key], flush=True)
     if not args.no_readme:
         update_readme(blocks)
         print(f"\nWrote {README.relative_to(ROOT)}", flush=True)
