@@ -80,7 +80,7 @@ class RunFailed(RuntimeError):
 
 
 def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Run one process; its wall-clock seconds, peak RSS in kB (with its children) and stdout."""
+    """Run one process; its wall-clock seconds, peak RSS in kB (with its children) and output."""
     use_time = os.access(GNU_TIME, os.X_OK)
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         full = [GNU_TIME, "-v", "-o", report.name, *cmd] if use_time else cmd
@@ -99,7 +99,7 @@ def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
             # RUSAGE_CHILDREN's maxrss is the largest of all children so far: exact only when
             # this child is the largest yet. /usr/bin/time -v is used whenever it exists.
             rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return seconds, rss, proc.stdout
+    return seconds, rss, proc.stdout + proc.stderr
 
 
 def measure(label: str, cmd: list[str], cwd: Path, repeat: int, prepare=None,
