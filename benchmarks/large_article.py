@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -60,19 +61,27 @@ def large_article(path: Path, megabytes: float, seed: int = 5) -> int:
     return path.stat().st_size
 
 
-def cpu_seconds(cmd: list[str], cwd: Path, repeat: int, prepare) -> list[float]:
-    """User + system CPU seconds of each run (GNU time): steadier than wall clock on a shared
-    machine, where other jobs stretch the wall clock but not the work done."""
-    times = []
+def timed(label: str, cmd: list[str], cwd: Path, repeat: int, prepare) -> run.Result:
+    """Cold runs: wall clock and peak memory as run.py takes them, and the user + system CPU
+    seconds of the same runs (GNU time, the process and its workers): steadier than wall clock
+    on a shared machine, where other jobs stretch the wall clock but not the work done."""
+    result = run.Result(label)
+    print(f"  {label}: ", end="", flush=True)
     for i in range(repeat):
         prepare(i)
         with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+            start = time.perf_counter()
             subprocess.run([run.GNU_TIME, "-v", "-o", report.name, *cmd], cwd=cwd, check=True,
                            capture_output=True)
+            result.times.append(time.perf_counter() - start)
             text = report.read()
-        times.append(sum(float(m) for m in re.findall(
+        result.cpu.append(sum(float(m) for m in re.findall(
             r"(?:User|System) time \(seconds\): ([\d.]+)", text)))
-    return times
+        rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+        result.rss_kb.append(int(rss.group(1)) if rss else 0)
+        print(f"{result.times[-1]:.2f}s (CPU {result.cpu[-1]:.2f}s) ", end="", flush=True)
+    print(flush=True)
+    return result
 
 
 def corpus_bytes(content: Path) -> int:
@@ -102,18 +111,15 @@ def bench(articles: int, megabytes: float, work: Path, repeat: int) -> dict:
     def cold(_: int) -> None:
         run.remove(site / "output", site / ".digest-cache")
 
-    without = run.measure("Digest cold, without", digest, site, repeat, cold, site / "output")
-    cpu_without = cpu_seconds(digest, site, repeat, cold)
+    without = timed("Digest cold, without", digest, site, repeat, cold)
     stages_without = stages(site)
     big = site / "content" / "meridian" / "article-large.md"
     big_bytes = large_article(big, megabytes)
-    with_big = run.measure("Digest cold, with the large article", digest, site, repeat, cold,
-                           site / "output")
-    cpu_with = cpu_seconds(digest, site, repeat, cold)
+    with_big = timed("Digest cold, with the large article", digest, site, repeat, cold)
     stages_with = stages(site)
     return {"site": site, "articles": articles, "base_bytes": base_bytes, "big_bytes": big_bytes,
             "without": without, "with": with_big,
-            "cpu": (cpu_without, cpu_with), "stages": (stages_without, stages_with)}
+            "stages": (stages_without, stages_with)}
 
 
 def report(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
@@ -123,7 +129,7 @@ def report(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
     extra = b.median - a.median
     # What the article would cost if time grew with bytes at the corpus's own rate.
     fair = a.median * res["big_bytes"] / res["base_bytes"]
-    cpu_a, cpu_b = (statistics.median(c) for c in res["cpu"])
+    cpu_a, cpu_b = statistics.median(a.cpu), statistics.median(b.cpu)
     cpu_fair = cpu_a * res["big_bytes"] / res["base_bytes"]
     runs = lambda r: " ".join(f"{t:.2f}" for t in r.times)  # noqa: E731
     before, after = res["stages"]

@@ -58,6 +58,7 @@ class Result:
     label: str
     times: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds, where measured
     html: int | None = None
     files: int | None = None
     note: str = ""  # shown instead of numbers when the scenario could not run
