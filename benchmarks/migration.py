@@ -16,8 +16,10 @@ benchmarks/README.md between `<!-- migration:begin -->` and `<!-- migration:end 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -36,7 +38,9 @@ def timed_runs(cmd: list[str], cwd: Path, repeat: int, prepare) -> tuple[run.Res
     result, output = run.Result(Path(cmd[0]).name), ""
     for _ in range(repeat):
         prepare()
-        seconds, rss, output = run.run_timed(cmd, cwd)
+        seconds, rss, output, cpu = run.run_timed(cmd, cwd)
+        if cpu is not None:
+            result.cpu.append(cpu)
         result.times.append(seconds)
         result.rss_kb.append(rss)
         print(f"{seconds:.2f}s ", end="", flush=True)
@@ -71,6 +75,7 @@ def hugo_site(peers: run.Peers, archive: Path, dest: Path) -> float:
 def bench(posts: int, work: Path, repeat: int, peers: run.Peers) -> dict:
     archive, hugo_dir = work / f"jekyll-{posts}", work / f"jekyll-{posts}-hugo"
     run.remove(archive)
+    load_before = os.getloadavg()  # the machine is shared: say how busy it was
     jekyll_corpus.generate(posts, archive)
     (archive / "config.yaml").write_text(CONFIG, encoding="utf-8")
     out, cache = archive / "output", archive / ".digest-cache"
@@ -78,7 +83,7 @@ def bench(posts: int, work: Path, repeat: int, peers: run.Peers) -> dict:
     digest, digest_out = timed_runs([str(run.DIGEST), "build", "--content", "_posts"], archive,
                                     repeat, lambda: run.remove(out, cache))
     digest.html, digest.files = run.count_output(out)
-    built = re.search(r"Built (\d+) articles", digest_out)
+    built = re.search(r"Built ([\d,]+) articles", digest_out)
     import_seconds = hugo_site(peers, archive, hugo_dir)
     public, hugo_cache = hugo_dir / "public", hugo_dir / "cache"
     print(f"  hugo import jekyll: {import_seconds:.2f}s", flush=True)
@@ -99,7 +104,7 @@ def bench(posts: int, work: Path, repeat: int, peers: run.Peers) -> dict:
         hugo, hugo_out = run.Result("hugo", note=str(exc).splitlines()[-1][:200]), str(exc)
     hugo.html, hugo.files = run.count_output(public)
     pages = re.search(r"Pages\s*│\s*(\d+)", hugo_out)
-    return {"posts": posts, "digest": digest, "as_imported": (first.returncode,
+    return {"posts": posts, "load": (load_before, os.getloadavg()), "digest": digest, "as_imported": (first.returncode,
             errors_of(as_imported),
             [line.replace(f"{hugo_dir}/", "") for line in first_lines(as_imported, "ERROR")]),
             "fixed": fixed, "hugo": hugo, "import": import_seconds,
@@ -139,15 +144,18 @@ def report(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
                 f"articles, {d.html:,} HTML pages, {res['digest_warnings']} warnings. "
                 f"Hugo after `hugo import jekyll` failed: `{h.note}`.")
     lines = [
-        f"Run {info['date']} on {info['machine']}; median of {repeat}, cold. Versions: {vers}.",
+        f"Run {info['date']} on {info['machine']}; median of {repeat}, cold. Versions: {vers}. "
+        f"Load average at the start {' '.join(f'{x:.2f}' for x in res['load'][0])}, at the end "
+        f"{' '.join(f'{x:.2f}' for x in res['load'][1])}.",
         "",
-        "| Build | Median | All runs (s) | Peak RSS | Articles | HTML pages | Files | Warnings |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| Build | Median | All runs (s) | CPU | Peak RSS | Articles | HTML pages | Files | "
+        "Warnings |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
         f"| Digest, `digest build --content _posts` | {run.fmt_s(d.median)} | {runs(d)} | "
-        f"{d.peak_mb:.0f} MB | {res['digest_articles']} | {d.html:,} | {d.files:,} | "
+        f"{cpu(d)} | {d.peak_mb:.0f} MB | {res['digest_articles']} | {d.html:,} | {d.files:,} | "
         f"{res['digest_warnings']} |",
         f"| Hugo, after `hugo import jekyll` ({run.fmt_s(res['import'])}, not included) | "
-        f"{run.fmt_s(h.median)} | {runs(h)} | {h.peak_mb:.0f} MB | {res['hugo_pages']} pages "
+        f"{run.fmt_s(h.median)} | {runs(h)} | {cpu(h)} | {h.peak_mb:.0f} MB | {res['hugo_pages']} pages "
         f"(Hugo's count) | {h.html:,} | {h.files:,} | {res['hugo_warnings']} |",
         "",
         f"Digest ÷ Hugo: {d.median / h.median:.2f}.",
@@ -158,6 +166,11 @@ def report(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
         lines += ["", "Hugo's first warnings: " + "; ".join(
             f"`{w[:120]}`" for w in res["hugo_first_warnings"])]
     return "\n".join(lines)
+
+
+def cpu(result: run.Result) -> str:
+    """User + system seconds, median: what other jobs on the machine do not stretch."""
+    return run.fmt_s(statistics.median(result.cpu)) if result.cpu else "—"
 
 
 def import_note(res: dict) -> str:

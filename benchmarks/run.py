@@ -80,8 +80,9 @@ class RunFailed(RuntimeError):
     pass
 
 
-def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Run one process; its wall-clock seconds, peak RSS in kB (with its children) and output."""
+def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str, float | None]:
+    """Run one process; its wall-clock seconds, peak RSS in kB (with its children), output,
+    and user + system CPU seconds (with the children it waited for; None without GNU time)."""
     use_time = os.access(GNU_TIME, os.X_OK)
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         full = [GNU_TIME, "-v", "-o", report.name, *cmd] if use_time else cmd
@@ -93,14 +94,19 @@ def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
         if proc.returncode != 0:
             tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
             raise RunFailed(f"{' '.join(cmd)} exited {proc.returncode}:\n{tail}")
+        cpu = None
         if use_time:
-            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read())
+            text = report.read()
+            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
             rss = int(match.group(1)) if match else 0
+            # CPU time is what other jobs on a shared machine do not stretch.
+            cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)",
+                                                   text)) or None
         else:
             # RUSAGE_CHILDREN's maxrss is the largest of all children so far: exact only when
             # this child is the largest yet. /usr/bin/time -v is used whenever it exists.
             rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return seconds, rss, proc.stdout + proc.stderr
+    return seconds, rss, proc.stdout + proc.stderr, cpu
 
 
 def measure(label: str, cmd: list[str], cwd: Path, repeat: int, prepare=None,
@@ -111,9 +117,11 @@ def measure(label: str, cmd: list[str], cwd: Path, repeat: int, prepare=None,
         for i in range(repeat):
             if prepare:
                 prepare(i)
-            seconds, rss, _ = run_timed(cmd, cwd)
+            seconds, rss, _, cpu = run_timed(cmd, cwd)
             result.times.append(seconds)
             result.rss_kb.append(rss)
+            if cpu is not None:
+                result.cpu.append(cpu)
             print(f"{seconds:.2f}s ", end="", flush=True)
     except (RunFailed, subprocess.TimeoutExpired, OSError) as exc:
         result.note = "failed"
@@ -334,6 +342,7 @@ def bench_size(n: int, work: Path, repeat: int, peers: Peers | None,
     name = f"{n}" if per_day == corpus.PER_DAY else f"{n}-{per_day}a-day"
     site, pel, hug = work / f"digest-{name}", work / f"pelican-{name}", work / f"hugo-{name}"
     remove(site, pel, hug)
+    load_before = os.getloadavg()  # the machine is shared: say how busy it was
     start = time.perf_counter()
     corpus.generate(n, site, per_day=per_day)
     with open(site / "config.yaml", "a", encoding="utf-8") as cfg:
@@ -441,7 +450,7 @@ def bench_size(n: int, work: Path, repeat: int, peers: Peers | None,
                                    repeat, hugo_cold, hugo_out)
     if serve:
         rows.update(bench_served(site, hug if peers else None, article, peers, repeat, work))
-    return {"n": n, "per_day": per_day, "rows": rows, "stages": stages, "bundle": bundle,
+    return {"n": n, "per_day": per_day, "load": (load_before, os.getloadavg()), "rows": rows, "stages": stages, "bundle": bundle,
             "features": feats, "inproc_stages": inproc_stages}
 
 
@@ -493,12 +502,12 @@ def table(res: dict) -> str:
     # Which Pelican run each Digest row is compared with: cold with cold, rebuilds with cached.
     against_pelican = {"cold": pel_cold, "cold_j1": pel_cold, "cold_cm": pel_cold,
                        "nochange": pel_cached, "edit": pel_cached, "inproc": pel_cached}
-    lines = [("| Run | Median | All runs (s) | Peak RSS | HTML pages | Files | "
+    lines = [("| Run | Median | All runs (s) | CPU | Peak RSS | HTML pages | Files | "
               "Digest ÷ Pelican | Digest ÷ Hugo | Digest ÷ Hugo+related |"),
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for key, row in rows.items():
         if not row.ok:
-            lines.append(f"| {row.label} | {row.note or 'failed'} | | | | | | | |")
+            lines.append(f"| {row.label} | {row.note or 'failed'} | | | | | | | | |")
             continue
         runs = " ".join(f"{t:.2f}" if t >= 0.1 else f"{t:.3f}" for t in row.times)
         peak = f"{row.peak_mb:.0f} MB" if row.rss_kb else "—"
@@ -508,19 +517,20 @@ def table(res: dict) -> str:
             cells = [ratio(row, against_pelican[key]), ratio(row, hugo), ratio(row, hugo_rel)]
         else:
             cells = ["", "", ""]
-        lines.append(f"| {row.label} | {fmt_s(row.median)} | {runs} | {peak} | {html} | "
+        cpu = fmt_s(statistics.median(row.cpu)) if row.cpu else "—"
+        lines.append(f"| {row.label} | {fmt_s(row.median)} | {runs} | {cpu} | {peak} | {html} | "
                      f"{files} | " + " | ".join(cells) + " |")
     mine, theirs = rows.get("served"), rows.get("hugo_served")
     if mine and mine.ok and theirs and theirs.ok:
         lines.append(f"| Save to served, digest serve ÷ hugo server | {ratio(mine, theirs)} "
-                     "| | | | | | | |")
+                     "| | | | | | | | |")
     size, count = res["bundle"]
     search, cold = rows.get("search"), rows.get("cold")
     if search and search.ok and cold and cold.ok:
         lines.append(f"| Pagefind's share (search on − search off, cold) | "
-                     f"{fmt_s(search.median - cold.median)} | | | | | | | |")
+                     f"{fmt_s(search.median - cold.median)} | | | | | | | | |")
         lines.append(f"| Pagefind bundle (output/pagefind) | {size / 2**20:.1f} MB in "
-                     f"{count:,} files | | | | | | | |")
+                     f"{count:,} files | | | | | | | | |")
     return "\n".join(lines)
 
 
@@ -576,6 +586,10 @@ def heading(n: int, per_day: int) -> str:
     return f"{n:,} articles" + ("" if per_day == corpus.PER_DAY else f", {per_day:,} a day")
 
 
+def _load(avg: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in avg)
+
+
 def block_key(n: int, per_day: int) -> str:
     """The README block's name: `n=N` for the default spacing (as before --per-day), else
     `n=N,per_day=K`: a run at another spacing keeps its own block."""
@@ -590,7 +604,8 @@ def block(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
         f"### {heading(n, per_day)}",
         "",
         f"Run {info['date']} on {info['machine']}; {per_day} articles a day; median of "
-        f"{repeat}. Versions: {vers}.",
+        f"{repeat}. Versions: {vers}. Load average (1, 5, 15 min) at the start "
+        f"{_load(res['load'][0])}, at the end {_load(res['load'][1])}.",
         "",
         table(res),
         "",
