@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import shutil
@@ -101,6 +102,7 @@ def stages(site: Path) -> dict[str, float]:
 def bench(articles: int, megabytes: float, work: Path, repeat: int) -> dict:
     site = work / f"large-{articles}"
     run.remove(site)
+    load_before = os.getloadavg()  # the machine is shared: say how busy it was
     corpus.generate(articles, site)
     with open(site / "config.yaml", "a", encoding="utf-8") as cfg:
         cfg.write("search: false\n")
@@ -117,7 +119,7 @@ def bench(articles: int, megabytes: float, work: Path, repeat: int) -> dict:
     big_bytes = large_article(big, megabytes)
     with_big = timed("Digest cold, with the large article", digest, site, repeat, cold)
     stages_with = stages(site)
-    return {"site": site, "articles": articles, "base_bytes": base_bytes, "big_bytes": big_bytes,
+    return {"site": site, "load": (load_before, os.getloadavg()), "articles": articles, "base_bytes": base_bytes, "big_bytes": big_bytes,
             "without": without, "with": with_big,
             "stages": (stages_without, stages_with)}
 
@@ -136,7 +138,9 @@ def report(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
     moved = ", ".join(f"{k} {run.fmt_s(before.get(k, 0))} → {run.fmt_s(v)}" for k, v in after.items()
                       if v - before.get(k, 0) >= 0.05)
     return "\n".join([
-        f"Run {info['date']} on {info['machine']}; median of {repeat}, cold. Versions: {vers}.",
+        f"Run {info['date']} on {info['machine']}; median of {repeat}, cold. Versions: {vers}. "
+        f"Load average at the start {' '.join(f'{x:.2f}' for x in res['load'][0])}, at the end "
+        f"{' '.join(f'{x:.2f}' for x in res['load'][1])}.",
         "",
         "| Build | Median | All runs (s) | CPU (user+sys) | Peak RSS | Content |",
         "| --- | ---: | --- | ---: | ---: | ---: |",
