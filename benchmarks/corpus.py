@@ -4,16 +4,20 @@ Articles are Markdown with YAML front matter, 250-600 words, from ~12 sources wi
 written around topic clusters (each with its own vocabulary) over a common stock of news words,
 so that related reading has real structure to find.
 
-    python benchmarks/corpus.py N DEST     # writes DEST/config.yaml and DEST/content/
+    python benchmarks/corpus.py N DEST [--per-day K]  # writes DEST/config.yaml and DEST/content/
+
+Dates are spread evenly at random over N / K days (K articles a day, default 16: one every 90
+minutes; 300 spreads 100,000 over a year), and never over less than three weeks.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+PER_DAY = 16  # articles a day by default: one every 90 minutes
 SOURCES = ["meridian", "northwire", "tidewater", "civic-ledger", "atlas-radio", "harbor-times",
            "summit-daily", "riverside-news", "coastal-wire", "metro-post", "valley-herald",
            "capital-report"]
@@ -25,14 +29,16 @@ def _word(rng: random.Random) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
 
 
-def generate(n: int, dest: Path, seed: int = 20231001) -> None:
+def generate(n: int, dest: Path, seed: int = 20231001, per_day: int = PER_DAY) -> None:
+    if per_day < 1:
+        raise ValueError(f"per_day must be at least 1, not {per_day}")
     rng = random.Random(seed)
     clusters = max(8, n // 40)
     vocab = [[_word(rng) for _ in range(25)] for _ in range(clusters)]
     tags = sorted({_word(rng) for _ in range(400)})[:200]
     cluster_tags = [rng.sample(tags, 4) for _ in range(clusters)]
     start = datetime(2022, 1, 1, tzinfo=UTC)
-    span_minutes = max(n * 90, 60 * 24 * 21)
+    span_minutes = max(n * 60 * 24 // per_day, 60 * 24 * 21)
     content = dest / "content"
     content.mkdir(parents=True, exist_ok=True)
     titles = []
@@ -79,5 +85,17 @@ def generate(n: int, dest: Path, seed: int = 20231001) -> None:
         encoding="utf-8")
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("n", type=int, help="how many articles")
+    parser.add_argument("dest", type=Path, help="the site folder to write")
+    parser.add_argument("--per-day", type=int, default=PER_DAY, metavar="K",
+                        help=f"articles a day (default {PER_DAY}, one every 90 minutes)")
+    args = parser.parse_args()
+    if args.per_day < 1:
+        parser.error("--per-day must be at least 1")
+    generate(args.n, args.dest, per_day=args.per_day)
+
+
 if __name__ == "__main__":
-    generate(int(sys.argv[1]), Path(sys.argv[2]))
+    main()

@@ -45,6 +45,7 @@ NA = "n/a (not built yet)"
 
 sys.path.insert(0, str(HERE))
 corpus = importlib.import_module("corpus")  # benchmarks/corpus.py
+served = importlib.import_module("served")  # benchmarks/served.py
 
 
 # ---------------------------------------------------------------- running and measuring
@@ -57,6 +58,7 @@ class Result:
     label: str
     times: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds, where measured
     html: int | None = None
     files: int | None = None
     note: str = ""  # shown instead of numbers when the scenario could not run
@@ -78,8 +80,9 @@ class RunFailed(RuntimeError):
     pass
 
 
-def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
-    """Run one process; its wall-clock seconds, peak RSS in kB (with its children) and stdout."""
+def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str, float | None]:
+    """Run one process; its wall-clock seconds, peak RSS in kB (with its children), output,
+    and user + system CPU seconds (with the children it waited for; None without GNU time)."""
     use_time = os.access(GNU_TIME, os.X_OK)
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         full = [GNU_TIME, "-v", "-o", report.name, *cmd] if use_time else cmd
@@ -91,14 +94,19 @@ def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
         if proc.returncode != 0:
             tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
             raise RunFailed(f"{' '.join(cmd)} exited {proc.returncode}:\n{tail}")
+        cpu = None
         if use_time:
-            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", report.read())
+            text = report.read()
+            match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
             rss = int(match.group(1)) if match else 0
+            # CPU time is what other jobs on a shared machine do not stretch.
+            cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)",
+                                                   text)) or None
         else:
             # RUSAGE_CHILDREN's maxrss is the largest of all children so far: exact only when
             # this child is the largest yet. /usr/bin/time -v is used whenever it exists.
             rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return seconds, rss, proc.stdout
+    return seconds, rss, proc.stdout + proc.stderr, cpu
 
 
 def measure(label: str, cmd: list[str], cwd: Path, repeat: int, prepare=None,
@@ -109,9 +117,11 @@ def measure(label: str, cmd: list[str], cwd: Path, repeat: int, prepare=None,
         for i in range(repeat):
             if prepare:
                 prepare(i)
-            seconds, rss, _ = run_timed(cmd, cwd)
+            seconds, rss, _, cpu = run_timed(cmd, cwd)
             result.times.append(seconds)
             result.rss_kb.append(rss)
+            if cpu is not None:
+                result.cpu.append(cpu)
             print(f"{seconds:.2f}s ", end="", flush=True)
     except (RunFailed, subprocess.TimeoutExpired, OSError) as exc:
         result.note = "failed"
@@ -281,35 +291,36 @@ def digest_features(site: Path) -> dict[str, str | None]:
 
 
 INPROCESS = r"""
-import json, statistics, sys, time
+import json, sys, time
 from pathlib import Path
-import generator.build as gb
 from generator.config import load_config
+from generator.executors import default_jobs
 
-rebuild = getattr(gb, "rebuild", None) or getattr(gb.build, "rebuild", None)
-if rebuild is None:
-    print(json.dumps({"note": "n/a (not built yet)"}))
-    sys.exit(0)
-cfg = load_config(Path("config.yaml"))
-rebuild(cfg, [])  # the site is loaded, as it is in the watcher after its first build
-article, repeat = Path(sys.argv[1]), int(sys.argv[2])
-original = article.read_bytes()
-times, written = [], []
 try:
+    from generator.builder import Builder
+except ImportError:
+    print(json.dumps({"note": "n/a (no generator.builder.Builder)"}))
+    sys.exit(0)
+# The watcher's path (generator/watch.py): one Builder for the session, its first update loads
+# the site; each later update gets the paths that changed.
+builder = Builder(load_config(Path("config.yaml")), default_jobs())
+article, repeat = Path(sys.argv[1]).resolve(), int(sys.argv[2])
+original = article.read_bytes()
+times, written, stages = [], [], []
+try:
+    builder.update([])
     for i in range(repeat):
         text = article.read_bytes().rstrip(b"\n")
         article.write_bytes(text + f" In-process edit {i}.\n".encode())
         start = time.perf_counter()
-        try:
-            report = rebuild(cfg, [article])
-        except TypeError as exc:
-            print(json.dumps({"note": f"n/a (rebuild(cfg, [path]) failed: {exc})"}))
-            sys.exit(0)
+        report = builder.update([article])
         times.append(time.perf_counter() - start)
-        written.append(getattr(report, "written", None))
+        written.append(report.written)
+        stages.append(report.timings)
 finally:
     article.write_bytes(original)
-print(json.dumps({"times": times, "written": written}))
+    builder.close()
+print(json.dumps({"times": times, "written": written, "stages": stages}))
 """
 
 STAGES = r"""
@@ -325,12 +336,15 @@ print(json.dumps(getattr(report, "timings", {})))
 # ---------------------------------------------------------------- one size
 
 
-def bench_size(n: int, work: Path, repeat: int, peers: Peers | None) -> dict:
-    print(f"\n=== {n:,} articles ===", flush=True)
-    site, pel, hug = work / f"digest-{n}", work / f"pelican-{n}", work / f"hugo-{n}"
+def bench_size(n: int, work: Path, repeat: int, peers: Peers | None,
+               serve: bool = True, per_day: int = corpus.PER_DAY) -> dict:
+    print(f"\n=== {heading(n, per_day)} ===", flush=True)
+    name = f"{n}" if per_day == corpus.PER_DAY else f"{n}-{per_day}a-day"
+    site, pel, hug = work / f"digest-{name}", work / f"pelican-{name}", work / f"hugo-{name}"
     remove(site, pel, hug)
+    load_before = os.getloadavg()  # the machine is shared: say how busy it was
     start = time.perf_counter()
-    corpus.generate(n, site)
+    corpus.generate(n, site, per_day=per_day)
     with open(site / "config.yaml", "a", encoding="utf-8") as cfg:
         cfg.write("search: false\n")
     (site / "config-search.yaml").write_text(
@@ -383,14 +397,19 @@ def bench_size(n: int, work: Path, repeat: int, peers: Peers | None) -> dict:
     proc = subprocess.run([str(PROJECT_PYTHON), "-c", INPROCESS, str(article), str(repeat)],
                           cwd=site, capture_output=True, text=True, check=False)
     inproc = Result("Digest in-process rebuild, one edited article (site loaded)")
+    inproc_stages: dict[str, float] = {}
     try:
         data = json.loads(proc.stdout.strip().splitlines()[-1])
         inproc.times, inproc.note = data.get("times", []), data.get("note", "")
+        if inproc.times:  # the stages of the median run: where an edit's time goes
+            runs = sorted(zip(inproc.times, data.get("stages", []), strict=False))
+            inproc_stages = runs[(len(runs) - 1) // 2][1]
     except (ValueError, IndexError):
         inproc.note = "failed: " + (proc.stderr.strip().splitlines() or ["no output"])[-1]
     article.write_bytes(original)
     rows["inproc"] = inproc
-    print(inproc.note or f"median {inproc.median * 1000:.0f} ms", flush=True)
+    print(inproc.note or f"median {inproc.median * 1000:.0f} ms; "
+          + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in inproc_stages.items()), flush=True)
 
     search_out = site / "output-search"
     rows["search"] = measure(
@@ -429,7 +448,38 @@ def bench_size(n: int, work: Path, repeat: int, peers: Peers | None) -> dict:
         rows["hugo_rel"] = measure("Hugo cold, related list (5)",
                                    hugo + ["--config", "hugo.toml,related.toml"], hug / "site",
                                    repeat, hugo_cold, hugo_out)
-    return {"n": n, "rows": rows, "stages": stages, "bundle": bundle, "features": feats}
+    if serve:
+        rows.update(bench_served(site, hug if peers else None, article, peers, repeat, work))
+    return {"n": n, "per_day": per_day, "load": (load_before, os.getloadavg()), "rows": rows, "stages": stages, "bundle": bundle,
+            "features": feats, "inproc_stages": inproc_stages}
+
+
+def bench_served(site: Path, hug: Path | None, article: Path, peers: Peers | None, repeat: int,
+                 work: Path) -> dict[str, Result]:
+    """Save to served with `digest serve` and, with the peers, `hugo server` (issue #11)."""
+    rows = {}
+    runs = [("served", "Digest save to served (digest serve)", site, article, site / "output",
+             lambda port: [str(DIGEST), "serve", "--port", str(port), "--bind", "127.0.0.1"])]
+    if hug is not None and peers is not None:
+        runs.append(("hugo_served", "Hugo save to served (hugo server, in memory)", hug / "site",
+                     hug / "site" / "content" / "posts" / article.name, hug / "public",
+                     lambda port: [str(peers.hugo), "server", "--source", str(hug / "site"),
+                                   "--port", str(port), "--bind", "127.0.0.1",
+                                   "--cacheDir", str(hug / "cache"), "--noBuildLock"]))
+    for key, label, cwd, source, built, command in runs:
+        result = Result(label)
+        print(f"  {label}: ", end="", flush=True)
+        try:
+            port = served.free_port()
+            result.times = served.save_to_served(
+                command(port), cwd, served.page_of(built, source), port, source, repeat,
+                key, work / f"{key}.log")
+            print(" ".join(f"{t * 1000:.0f} ms" for t in result.times), flush=True)
+        except (served.ServeFailed, OSError) as exc:
+            result.note = "failed"
+            print(f"FAILED\n{exc}", flush=True)
+        rows[key] = result
+    return rows
 
 
 # ---------------------------------------------------------------- the table
@@ -452,12 +502,12 @@ def table(res: dict) -> str:
     # Which Pelican run each Digest row is compared with: cold with cold, rebuilds with cached.
     against_pelican = {"cold": pel_cold, "cold_j1": pel_cold, "cold_cm": pel_cold,
                        "nochange": pel_cached, "edit": pel_cached, "inproc": pel_cached}
-    lines = [("| Run | Median | All runs (s) | Peak RSS | HTML pages | Files | "
+    lines = [("| Run | Median | All runs (s) | CPU | Peak RSS | HTML pages | Files | "
               "Digest ÷ Pelican | Digest ÷ Hugo | Digest ÷ Hugo+related |"),
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for key, row in rows.items():
         if not row.ok:
-            lines.append(f"| {row.label} | {row.note or 'failed'} | | | | | | | |")
+            lines.append(f"| {row.label} | {row.note or 'failed'} | | | | | | | | |")
             continue
         runs = " ".join(f"{t:.2f}" if t >= 0.1 else f"{t:.3f}" for t in row.times)
         peak = f"{row.peak_mb:.0f} MB" if row.rss_kb else "—"
@@ -467,25 +517,36 @@ def table(res: dict) -> str:
             cells = [ratio(row, against_pelican[key]), ratio(row, hugo), ratio(row, hugo_rel)]
         else:
             cells = ["", "", ""]
-        lines.append(f"| {row.label} | {fmt_s(row.median)} | {runs} | {peak} | {html} | "
+        cpu = fmt_s(statistics.median(row.cpu)) if row.cpu else "—"
+        lines.append(f"| {row.label} | {fmt_s(row.median)} | {runs} | {cpu} | {peak} | {html} | "
                      f"{files} | " + " | ".join(cells) + " |")
+    mine, theirs = rows.get("served"), rows.get("hugo_served")
+    if mine and mine.ok and theirs and theirs.ok:
+        lines.append(f"| Save to served, digest serve ÷ hugo server | {ratio(mine, theirs)} "
+                     "| | | | | | | | |")
     size, count = res["bundle"]
     search, cold = rows.get("search"), rows.get("cold")
     if search and search.ok and cold and cold.ok:
         lines.append(f"| Pagefind's share (search on − search off, cold) | "
-                     f"{fmt_s(search.median - cold.median)} | | | | | | | |")
+                     f"{fmt_s(search.median - cold.median)} | | | | | | | | |")
         lines.append(f"| Pagefind bundle (output/pagefind) | {size / 2**20:.1f} MB in "
-                     f"{count:,} files | | | | | | | |")
+                     f"{count:,} files | | | | | | | | |")
     return "\n".join(lines)
 
 
 def stages_line(res: dict) -> str:
-    stages = res["stages"]
-    if not stages:
-        return "Digest's stages: not available."
-    total = sum(stages.values())
-    parts = ", ".join(f"{k} {v:.2f} s ({v / total:.0%})" for k, v in stages.items())
-    return f"Digest's stages, one cold build in process (search off): {parts}; total {total:.2f} s."
+    lines = []
+    for key, what in (("stages", "one cold build in process (search off)"),
+                      ("inproc_stages", "the in-process one-article edit (median run)")):
+        stages = res.get(key)
+        if not stages:
+            lines.append(f"Digest's stages, {what}: not available.")
+            continue
+        total = sum(stages.values())
+        parts = ", ".join(f"{k} {fmt_s(v)} ({v / total:.0%})" for k, v in stages.items()
+                          if v >= 0.0005)
+        lines.append(f"Digest's stages, {what}: {parts}; total {fmt_s(total)}.")
+    return "\n\n".join(lines)
 
 
 def machine() -> dict[str, str]:
@@ -521,34 +582,57 @@ def versions(peers: Peers | None) -> str:
     return text
 
 
+def heading(n: int, per_day: int) -> str:
+    return f"{n:,} articles" + ("" if per_day == corpus.PER_DAY else f", {per_day:,} a day")
+
+
+def _load(avg: tuple[float, float, float]) -> str:
+    return " ".join(f"{x:.2f}" for x in avg)
+
+
+def block_key(n: int, per_day: int) -> str:
+    """The README block's name: `n=N` for the default spacing (as before --per-day), else
+    `n=N,per_day=K`: a run at another spacing keeps its own block."""
+    return f"n={n}" if per_day == corpus.PER_DAY else f"n={n},per_day={per_day}"
+
+
 def block(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
-    n = res["n"]
+    n, per_day = res["n"], res["per_day"]
+    key = block_key(n, per_day)
     return "\n".join([
-        f"<!-- results n={n} -->",
-        f"### {n:,} articles",
+        f"<!-- results {key} -->",
+        f"### {heading(n, per_day)}",
         "",
-        f"Run {info['date']} on {info['machine']}; median of {repeat}. Versions: {vers}.",
+        f"Run {info['date']} on {info['machine']}; {per_day} articles a day; median of "
+        f"{repeat}. Versions: {vers}. Load average (1, 5, 15 min) at the start "
+        f"{_load(res['load'][0])}, at the end {_load(res['load'][1])}.",
         "",
         table(res),
         "",
         stages_line(res),
-        f"<!-- /results n={n} -->",
+        f"<!-- /results {key} -->",
     ])
 
 
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
-def update_readme(blocks: dict[int, str]) -> None:
+def _block_order(key: str) -> tuple[int, int]:
+    """Blocks by size, then spacing: `n=1000` before `n=10000` before `n=10000,per_day=300`."""
+    numbers = [int(x) for x in re.findall(r"\d+", key)]
+    return numbers[0], numbers[1] if len(numbers) > 1 else corpus.PER_DAY
+
+
+def update_readme(blocks: dict[str, str]) -> None:
     text = README.read_text(encoding="utf-8") if README.exists() else ""
     if BEGIN not in text or END not in text:
         text = text.rstrip() + f"\n\n## Results\n\n{BEGIN}\n{END}\n"
     head, rest = text.split(BEGIN, 1)
     middle, tail = rest.split(END, 1)
-    existing = {int(m.group(1)): m.group(0) for m in re.finditer(
-        r"<!-- results n=(\d+) -->.*?<!-- /results n=\1 -->", middle, re.DOTALL)}
+    existing = {m.group(1): m.group(0) for m in re.finditer(
+        r"<!-- results (n=[\d]+(?:,per_day=\d+)?) -->.*?<!-- /results \1 -->", middle, re.DOTALL)}
     existing.update(blocks)
-    body = "\n\n".join(existing[k] for k in sorted(existing))
+    body = "\n\n".join(existing[k] for k in sorted(existing, key=_block_order))
     README.write_text(f"{head}{BEGIN}\n{body}\n{END}{tail}", encoding="utf-8")
 
 
@@ -561,6 +645,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--skip-peers", action="store_true", help="time Digest alone")
+    parser.add_argument("--per-day", type=int, default=corpus.PER_DAY, metavar="K",
+                        help=f"articles a day in the corpus (default {corpus.PER_DAY}; "
+                             "corpus.py --per-day)")
+    parser.add_argument("--skip-serve", action="store_true",
+                        help="leave out save to served (digest serve, hugo server)")
     parser.add_argument("--no-readme", action="store_true",
                         help="print the table without writing benchmarks/README.md")
     args = parser.parse_args()
@@ -575,9 +664,10 @@ def main() -> int:
     started = time.perf_counter()
     blocks = {}
     for n in args.sizes:
-        res = bench_size(n, work, args.repeat, peers)
-        blocks[n] = block(res, info, vers, args.repeat)
-        print("\n" + blocks[n], flush=True)
+        res = bench_size(n, work, args.repeat, peers, not args.skip_serve, args.per_day)
+        key = block_key(n, args.per_day)
+        blocks[key] = block(res, info, vers, args.repeat)
+        print("\n" + blocks[key], flush=True)
     if not args.no_readme:
         update_readme(blocks)
         print(f"\nWrote {README.relative_to(ROOT)}", flush=True)
