@@ -8,6 +8,19 @@ from dataclasses import dataclass
 
 import markdown as python_markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.inlinepatterns import (
+    IMAGE_LINK_RE,
+    IMAGE_REFERENCE_RE,
+    LINK_RE,
+    REFERENCE_RE,
+    ImageInlineProcessor,
+    ImageReferenceInlineProcessor,
+    LinkInlineProcessor,
+    ReferenceInlineProcessor,
+    ShortImageReferenceInlineProcessor,
+    ShortReferenceInlineProcessor,
+)
 
 try:  # the `fast` extra. Imported here, not on first use: a worker forked from the threaded
     # watch/serve process must not need the import lock that another thread may hold.
@@ -18,7 +31,62 @@ except ImportError:  # pragma: no cover - checked by engine_available
 
 SUMMARY_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.MULTILINE | re.IGNORECASE)
 
-EXTENSIONS = ["extra", "sane_lists"]
+LINK_SPAN = 2048  # characters: no link's `(url "title")` is longer
+
+
+class _LinearLinks:
+    """Python-Markdown's link patterns without their quadratic time. For each `[` they scan to
+    the end of the text for its `]`, then for each `](` to the end for its `)`: a line of
+    20,000 `[` took minutes (found by tests/fuzz). Here each `[`'s `]` is found in one pass per
+    text, and a link's `(...)` is looked for within LINK_SPAN characters."""
+
+    _brackets: tuple[str, dict[int, int]] = ("", {})
+
+    def getText(self, data: str, index: int) -> tuple[str, int, bool]:  # noqa: N802
+        if self._brackets[0] is not data:
+            self._brackets = (data, _matching_brackets(data))
+        close = self._brackets[1].get(index - 1)  # index is just after the `[`
+        if close is None:
+            return data[index:], len(data), False
+        return data[index:close], close + 1, True
+
+    def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:  # noqa: N802
+        if data.find(")", index, index + LINK_SPAN) < 0:
+            return "", None, index, False
+        href, title, end, handled = super().getLink(data[index:index + LINK_SPAN], 0)
+        return href, title, end + index, handled
+
+
+def _matching_brackets(data: str) -> dict[int, int]:
+    """The position of each `[`'s matching `]`, nesting counted, as Python-Markdown counts."""
+    matches: dict[int, int] = {}
+    stack: list[int] = []
+    for match in re.finditer(r"[\[\]]", data):
+        if match[0] == "[":
+            stack.append(match.start())
+        elif stack:
+            matches[stack.pop()] = match.start()
+    return matches
+
+
+class _LinearLinksExtension(Extension):
+    """Python-Markdown's six link processors, each at its own name and priority."""
+
+    PROCESSORS = (("reference", ReferenceInlineProcessor, REFERENCE_RE, 170),
+                  ("link", LinkInlineProcessor, LINK_RE, 160),
+                  ("image_link", ImageInlineProcessor, IMAGE_LINK_RE, 150),
+                  ("image_reference", ImageReferenceInlineProcessor, IMAGE_REFERENCE_RE, 140),
+                  ("short_reference", ShortReferenceInlineProcessor, REFERENCE_RE, 130),
+                  ("short_image_ref", ShortImageReferenceInlineProcessor, IMAGE_REFERENCE_RE,
+                   125))
+
+    def extendMarkdown(self, md) -> None:  # noqa: N802
+        for name, base, pattern, priority in self.PROCESSORS:
+            linear = type(f"Linear{base.__name__}", (_LinearLinks, base), {})
+            md.inlinePatterns.register(linear(pattern, md), name, priority)
+
+
+EXTENSIONS = ["extra", "sane_lists", _LinearLinksExtension()]
 
 # What article bodies may contain. Raw HTML in Markdown is kept when it is in this list and
 # stripped otherwise, so a stray <script> or an unclosed <div> cannot break or hijack a page.

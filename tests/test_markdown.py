@@ -93,3 +93,34 @@ def test_code_and_tables_take_the_keyboard_focus_they_need_to_scroll(engine):
     assert '<pre tabindex="0"><code>code\n</code></pre>' in html
     assert '<pre class="x" tabindex="0">raw</pre>' in html
     assert html.count("tabindex") == 3
+
+
+# --- time linear in the text (found by tests/fuzz/fuzz_readers.py) ---------------------------
+
+LINKS = """[a [nested] text](http://x.example/a_(b) "title") ![img](/i.png 'alt') [ref][1]
+[short] and ![short img] [unclosed [a](b [x]( (y) [](<http://z> "t") [a]b] ]] [[
+[1]: http://one.example/
+[short]: http://short.example/
+[short img]: /s.png
+"""
+
+
+def test_links_read_as_python_markdown_reads_them():
+    """The linear link processors give Python-Markdown's own output."""
+    import markdown
+
+    from generator.markdown import EXTENSIONS, lazy_images, sanitize_html, scroll_boxes
+    stock = markdown.Markdown(extensions=[e for e in EXTENSIONS if isinstance(e, str)])
+    expected = scroll_boxes(lazy_images(sanitize_html(stock.convert(LINKS))))
+    assert expected.count("<a ") == 4 and expected.count("<img ") == 2
+    assert render_markdown(LINKS, "python-markdown").html == expected
+
+
+@pytest.mark.parametrize("line", ["[" * 20_000, "[a](" * 10_000, "![a](" * 10_000,
+                                  "[a][" * 10_000, "[a]" * 20_000 + "("])
+def test_unclosed_links_take_linear_time(line):
+    """Each `[` was matched by a scan to the end of the text: minutes for this line."""
+    import time
+    began = time.process_time()
+    render_markdown(line + "\n\nA paragraph.", "python-markdown")
+    assert time.process_time() - began < 3
