@@ -121,6 +121,19 @@ _local = threading.local()
 _ALIGN = re.compile(r'<(th|td) align="(left|right|center)">')
 
 
+QUOTE_DEPTH = 32  # blockquotes nested deeper than this are read as text
+# Python-Markdown parses each level of a blockquote again, inner levels included: a line of
+# 30,000 `> ` took seconds (found by tests/fuzz). The first marker past QUOTE_DEPTH is
+# escaped, which makes the rest of the line text.
+_DEEP_QUOTE = re.compile(r"^((?:[ \t]{0,3}>){%d})((?:[ \t]*>)+)" % QUOTE_DEPTH, re.MULTILINE)
+
+
+def _shallow_quotes(text: str) -> str:
+    if ">" * 8 not in text and "> " * 8 not in text:
+        return text
+    return _DEEP_QUOTE.sub(lambda m: m[1] + m[2].replace(">", "\\>", 1), text)
+
+
 def _to_html(text: str, engine: str) -> str:
     if engine == "commonmark":
         html = cmarkgfm.github_flavored_markdown_to_html(
@@ -130,7 +143,7 @@ def _to_html(text: str, engine: str) -> str:
     if converter is None:
         converter = _local.markdown = python_markdown.Markdown(extensions=EXTENSIONS,
                                                                output_format="html")
-    return converter.reset().convert(text)
+    return converter.reset().convert(_shallow_quotes(text))
 
 
 def _convert(text: str, engine: str) -> str:

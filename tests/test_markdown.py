@@ -124,3 +124,14 @@ def test_unclosed_links_take_linear_time(line):
     began = time.process_time()
     render_markdown(line + "\n\nA paragraph.", "python-markdown")
     assert time.process_time() - began < 3
+
+
+def test_deep_blockquotes_stop_nesting_and_take_linear_time():
+    """Each level of a blockquote was parsed again: seconds for one line of `> `."""
+    import time
+    began = time.process_time()
+    html = render_markdown("> " * 30_000 + "deep", "python-markdown").html
+    assert time.process_time() - began < 0.7  # 1.5 s before, 0.2 s now
+    assert html.count("<blockquote>") == 32 and html.rstrip().endswith("</blockquote>")
+    assert "&gt; &gt; deep" in html
+    assert render_markdown("> a\n> > b\n\n```\n>>> x\n```").html.count("<blockquote>") == 2
