@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from dataclasses import dataclass
@@ -110,6 +111,7 @@ ALLOWED_ATTRIBUTES = {
 class Rendered:
     html: str
     summary_html: str | None  # the part before <!--more-->, when the text has that marker
+    warning: str | None = None  # why the body is shown as plain text, when it is
 
 
 ENGINES = ("python-markdown", "commonmark")
@@ -209,7 +211,22 @@ def engine_available(engine: str) -> bool:
 
 
 def render_markdown(text: str, engine: str = "python-markdown") -> Rendered:
-    """Convert an article body; `<!--more-->` on a line of its own ends the summary."""
+    """Convert an article body; `<!--more-->` on a line of its own ends the summary.
+
+    Python-Markdown recurses once per level of nesting: a list nested some hundreds deep
+    exhausts the stack (found by tests/fuzz). Such a body is shown as plain text, and says so.
+    """
+    try:
+        return _render(text, engine)
+    except RecursionError:
+        _local.markdown = None  # left half-way through a document: the next one needs a new one
+        paragraphs = (p.strip() for p in re.split(r"\n\s*\n", text))
+        plain = "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p)
+        return Rendered(plain, None, "the body is nested too deeply to read as Markdown; "
+                                     "it is shown as plain text")
+
+
+def _render(text: str, engine: str) -> Rendered:
     parts = SUMMARY_MARKER.split(text, maxsplit=1)
     if len(parts) == 2:
         return Rendered(_convert(parts[0] + "\n\n" + parts[1], engine), _convert(parts[0], engine))

@@ -135,3 +135,14 @@ def test_deep_blockquotes_stop_nesting_and_take_linear_time():
     assert html.count("<blockquote>") == 32 and html.rstrip().endswith("</blockquote>")
     assert "&gt; &gt; deep" in html
     assert render_markdown("> a\n> > b\n\n```\n>>> x\n```").html.count("<blockquote>") == 2
+
+
+@pytest.mark.parametrize("body", ["1. " * 2000, "+ " * 3000,
+                                  "\n".join("  " * i + "- a" for i in range(600))])
+def test_lists_nested_past_the_stack_are_plain_text(body):
+    """Python-Markdown recursed once per level until RecursionError (found by the fuzzer)."""
+    rendered = render_markdown("Lead <b>x</b>\n\n" + body, "python-markdown")
+    assert rendered.warning and "nested too deeply" in rendered.warning
+    assert rendered.html.startswith("<p>Lead &lt;b&gt;x&lt;/b&gt;</p>\n<p>")
+    # The converter it left half-way is not used again: the next body is Markdown as ever.
+    assert render_markdown("*a*", "python-markdown").html == "<p><em>a</em></p>"

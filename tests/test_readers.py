@@ -288,3 +288,13 @@ def test_discover_and_read_all_collect_every_error(site):
         'content/a/bad.md:2: date: cannot read "nope" as a date',
         'content/b.txt:3: Date: cannot read "never" as a date',
     ]
+
+
+def test_a_body_nested_too_deeply_is_kept_as_text_with_a_warning(site):
+    result = read_result(site, "news/deep.md", "---\ntitle: Deep\ndate: 2024-05-02\n---\n"
+                         "Lead.\n\n" + "1. " * 2000 + "\n")
+    [article] = result.articles
+    assert article.body_html.startswith("<p>Lead.</p>")
+    assert [str(w) for w in result.warnings] == [
+        "content/news/deep.md:5: the body is nested too deeply to read as Markdown; it is "
+        "shown as plain text"]
