@@ -123,17 +123,26 @@ _local = threading.local()
 _ALIGN = re.compile(r'<(th|td) align="(left|right|center)">')
 
 
-QUOTE_DEPTH = 32  # blockquotes nested deeper than this are read as text
-# Python-Markdown parses each level of a blockquote again, inner levels included: a line of
-# 30,000 `> ` took seconds (found by tests/fuzz). The first marker past QUOTE_DEPTH is
-# escaped, which makes the rest of the line text.
-_DEEP_QUOTE = re.compile(r"^((?:[ \t]{0,3}>){%d})((?:[ \t]*>)+)" % QUOTE_DEPTH, re.MULTILINE)
+NESTING_DEPTH = 32  # blockquotes and lists opened on one line deeper than this are text
+# Python-Markdown parses each level of a blockquote or list again, inner levels included: one
+# line of 30,000 `> ` or `- ` markers took seconds (found by tests/fuzz). The first marker past
+# NESTING_DEPTH is escaped, which makes the rest of the line text.
+_MARKER = r"[ \t]{0,3}(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*"
+_DEEP_NESTING = re.compile(r"^((?:%s){%d})(%s)" % (_MARKER, NESTING_DEPTH, _MARKER),
+                           re.MULTILINE)
+_RULE = re.compile(r"[ \t]*(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,})\n?")  # `- - -`: a rule
 
 
-def _shallow_quotes(text: str) -> str:
-    if ">" * 8 not in text and "> " * 8 not in text:
-        return text
-    return _DEEP_QUOTE.sub(lambda m: m[1] + m[2].replace(">", "\\>", 1), text)
+def _shallow_nesting(text: str) -> str:
+    def escape(match: re.Match[str]) -> str:
+        line_end = text.find("\n", match.start())
+        if _RULE.fullmatch(text, match.start(), len(text) if line_end < 0 else line_end + 1):
+            return match[0]
+        marker = match[2]
+        at = len(marker) - len(marker.lstrip(" \t0123456789"))
+        return match[1] + marker[:at] + "\\" + marker[at:]
+
+    return _DEEP_NESTING.sub(escape, text)
 
 
 def _to_html(text: str, engine: str) -> str:
@@ -145,7 +154,7 @@ def _to_html(text: str, engine: str) -> str:
     if converter is None:
         converter = _local.markdown = python_markdown.Markdown(extensions=EXTENSIONS,
                                                                output_format="html")
-    return converter.reset().convert(_shallow_quotes(text))
+    return converter.reset().convert(_shallow_nesting(text))
 
 
 def _convert(text: str, engine: str) -> str:

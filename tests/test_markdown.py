@@ -126,6 +126,20 @@ def test_unclosed_links_take_linear_time(line):
     assert time.process_time() - began < 3
 
 
+@pytest.mark.parametrize("line, tag", [("- " * 8000, "<ul>"), ("1. " * 3000, "<ol>"),
+                                       ("+ " * 5000, "<ul>"), ("> - " * 4000, "<blockquote>")])
+def test_lists_opened_on_one_line_stop_nesting(line, tag):
+    """`- - - ... x` is as many nested lists: seconds, then RecursionError (found by the fuzzer)."""
+    import time
+    began = time.process_time()
+    rendered = render_markdown("Lead.\n\n" + line + "x", "python-markdown")
+    assert time.process_time() - began < 0.7
+    assert rendered.warning is None
+    assert rendered.html.count(tag) == (16 if tag == "<blockquote>" else 32)
+    assert rendered.html.count("<hr>") == 0
+    assert render_markdown("- - - -\n\n* * *").html == "<hr>\n<hr>"  # rules stay rules
+
+
 def test_deep_blockquotes_stop_nesting_and_take_linear_time():
     """Each level of a blockquote was parsed again: seconds for one line of `> `."""
     import time
@@ -137,10 +151,9 @@ def test_deep_blockquotes_stop_nesting_and_take_linear_time():
     assert render_markdown("> a\n> > b\n\n```\n>>> x\n```").html.count("<blockquote>") == 2
 
 
-@pytest.mark.parametrize("body", ["1. " * 2000, "+ " * 3000,
-                                  "\n".join("  " * i + "- a" for i in range(600))])
-def test_lists_nested_past_the_stack_are_plain_text(body):
+def test_lists_nested_past_the_stack_are_plain_text():
     """Python-Markdown recursed once per level until RecursionError (found by the fuzzer)."""
+    body = "\n".join("    " * i + "- a" for i in range(260))
     rendered = render_markdown("Lead <b>x</b>\n\n" + body, "python-markdown")
     assert rendered.warning and "nested too deeply" in rendered.warning
     assert rendered.html.startswith("<p>Lead &lt;b&gt;x&lt;/b&gt;</p>\n<p>")

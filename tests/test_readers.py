@@ -292,7 +292,7 @@ def test_discover_and_read_all_collect_every_error(site):
 
 def test_a_body_nested_too_deeply_is_kept_as_text_with_a_warning(site):
     result = read_result(site, "news/deep.md", "---\ntitle: Deep\ndate: 2024-05-02\n---\n"
-                         "Lead.\n\n" + "1. " * 2000 + "\n")
+                         "Lead.\n\n" + "\n".join("    " * i + "- a" for i in range(260)))
     [article] = result.articles
     assert article.body_html.startswith("<p>Lead.</p>")
     assert [str(w) for w in result.warnings] == [
