@@ -16,6 +16,7 @@ from markdown.inlinepatterns import (
     IMAGE_REFERENCE_RE,
     LINK_RE,
     REFERENCE_RE,
+    DelimiterProcessor,
     ImageInlineProcessor,
     ImageReferenceInlineProcessor,
     InlineProcessor,
@@ -83,6 +84,30 @@ class _EscapeRuns(InlineProcessor):
         return escaped, m.start(0), m.end(0)
 
 
+class _LinearDelimiters(DelimiterProcessor):
+    """Python-Markdown's `*` and `_` emphasis, with its search for the next delimiter linear in
+    a run of them. Inside a run, only a run-opening match can start, and whether it does
+    depends on the run's end alone: one failure stands for the rest of the run. Tried at each
+    of its characters, a run of 9,000 `*` took 3.6 s (tests/fuzz)."""
+
+    def search(self, data: str, start: int) -> re.Match[str] | None:
+        i, size = start, len(data)
+        while i < size:
+            char = data[i]
+            delimiter = self.delimiters.get(char)
+            if delimiter is not None:
+                m = delimiter.boundary.match(data, i)
+                if m is not None:
+                    if delimiter.stack or m.lastgroup[0] != "e":
+                        return m
+                elif i > 0 and data[i - 1] == char:
+                    while i < size and data[i] == char:
+                        i += 1
+                    continue
+            i += 1
+        return None
+
+
 class _LinearLinksExtension(Extension):
     """Python-Markdown's six link processors, each at its own name and priority."""
 
@@ -98,6 +123,7 @@ class _LinearLinksExtension(Extension):
         for name, base, pattern, priority in self.PROCESSORS:
             linear = type(f"Linear{base.__name__}", (_LinearLinks, base), {})
             md.inlinePatterns.register(linear(pattern, md), name, priority)
+        md.inlinePatterns["em_strong"].__class__ = _LinearDelimiters  # its state stays as made
         # After code spans (190), whose backslashes are text, and before single escapes (180).
         # Last of the extensions: every character another one made escapable is known.
         escapable = "".join(re.escape(c) for c in md.ESCAPED_CHARS)
