@@ -31,7 +31,7 @@ from generator.dates import MONTH_NAMES
 from generator.errors import ContentError, ContentWarning
 from generator.feeds import FeedsConfig, feed_files, xml_text
 from generator.model import Article
-from generator.pages import plan_pages
+from generator.pages import path_errors, plan_pages, reserved_paths
 from generator.readers import Source, parse_source
 from generator.readers.common import finish
 from generator.readers.meta import ALIASES, KNOWN
@@ -246,6 +246,26 @@ def test_any_slug_category_tag_or_id_stays_inside_output(slug, title, category, 
                      *(urls.tag(slugify(t)) for t in tags if slugify(t)),
                      *(urls.tag_feed(slugify(t)) for t in tags if slugify(t))]:
             assert_inside_output(urls, href, output)
+
+
+@settings(max_examples=30)
+@given(st.lists(st.tuples(FIELD_TEXT, FIELD_TEXT, FIELD_TEXT, st.lists(FIELD_TEXT, max_size=2)),
+                min_size=1, max_size=3), st.sampled_from(URL_CONFIGS))
+def test_every_planned_page_lands_inside_output(fields, cfg):
+    """The whole plan (articles, lists, pages 2+, feeds' folders) of a site whose slugs,
+    categories, ids and tags are anything: each page inside output/, and any collision an
+    error, never an exception."""
+    articles = [finish(source(f"a{n}.md"), cfg, title="x", slug_hint=slug,
+                       category=category or None, id=id_ or f"a{n}",
+                       date=datetime(2023, 9, 27, tzinfo=TOKYO), word_count=1, body_html="",
+                       tags=tuple(tags)) for n, (slug, category, id_, tags) in enumerate(fields)]
+    urls = Urls.for_config(cfg)
+    site = Site.from_articles(articles, cfg, urls, check=False)
+    pages = plan_pages(site, Related({}, (), {}), cfg, urls, check=False)
+    errors = path_errors(pages, urls, reserved_paths(site, urls, cfg))
+    assert all(isinstance(e, ContentError) for e in errors)
+    for page in pages:
+        assert_inside_output(urls, page.url, Path("/srv/site/output"))
 
 
 @given(FIELD_TEXT)
