@@ -171,8 +171,10 @@ NESTING_DEPTH = 32  # blockquotes and lists opened on one line deeper than this 
 # Python-Markdown parses each level of a blockquote or list again, inner levels included: one
 # line of 30,000 `> ` or `- ` markers took seconds (found by tests/fuzz). The first marker past
 # NESTING_DEPTH is escaped, which makes the rest of the line text.
-_MARKER = r"[ \t]{0,3}(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*"
-_DEEP_NESTING = re.compile(r"^((?:%s){%d})(%s)" % (_MARKER, NESTING_DEPTH, _MARKER),
+# One marker and the spaces after it: a marker starts with no space, so a run of them can be
+# matched one way only (with `[ \t]{0,3}` in each, a line of 28 `- ` took minutes to fail).
+_MARKER = r"(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*"
+_DEEP_NESTING = re.compile(r"^([ \t]{0,3}(?:%s){%d})(%s)" % (_MARKER, NESTING_DEPTH, _MARKER),
                            re.MULTILINE)
 _RULE = re.compile(r"[ \t]*(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,})\n?")  # `- - -`: a rule
 

@@ -209,3 +209,13 @@ def test_runs_of_delimiters_take_linear_time():
 def test_any_text_reads_as_python_markdown_reads_it(text):
     """The linear link, escape and emphasis processors change nothing but the time."""
     assert render_markdown(text, "python-markdown").html == stock_python_markdown(text)
+
+
+@pytest.mark.parametrize("line", ["- " * 24, "> " * 31 + "x", "1.  " * 24, "---- - - x\n" + "- " * 28])
+def test_lines_of_markers_short_of_the_cap_take_no_time(line):
+    """The cap's pattern matched the spaces between markers two ways: each marker more doubled
+    the time it took to fail, and a 73-byte file hung the long fuzz run (24 markers: 8 s)."""
+    import time
+    began = time.process_time()
+    render_markdown(line, "python-markdown")
+    assert time.process_time() - began < 0.1
