@@ -18,6 +18,7 @@ Each finding is written to the findings folder (the input, and a .txt saying wha
 once per kind and place. Usage:
 
     python tests/fuzz/fuzz_readers.py --seconds 600 --seed 1 [--corpus DIR] [--out DIR]
+    python tests/fuzz/fuzz_readers.py --seed 1 --replay 8690:8700   # which of these hangs?
 """
 
 from __future__ import annotations
@@ -297,11 +298,36 @@ def save(finding: Finding, out: Path) -> Path:
     return path
 
 
+def inputs(seed: int, seeds: list[bytes], max_size: int = MAX_INPUT):
+    """(data, name) pairs: each mutated input, as a Markdown file and as a tracker export. The
+    same seed and seed files give the same pairs, on any machine, at any speed."""
+    rng = random.Random(seed)
+    mutate = Mutator(seeds, rng, max_size)
+    while True:
+        data = mutate()
+        for name in (rng.choice(NAMES[:3] + NAMES[4:]), "tracker/000_1.txt"):
+            yield data, name
+
+
+def replay(seed: int, seeds: list[bytes], first: int, last: int, out: Path,
+           max_size: int = MAX_INPUT) -> None:
+    """Inputs `first` to `last` (counted as a run counts them), each written to out/current.*
+    and numbered before it runs: the last number printed is the one that hangs."""
+    cfgs = [make_config(p) for p in PERMALINKS]
+    out.mkdir(parents=True, exist_ok=True)
+    for number, (data, name) in enumerate(inputs(seed, seeds, max_size), start=1):
+        if number > last:
+            return
+        if number >= first:
+            print(number, name, f"{len(data):,} bytes", flush=True)
+            (out / f"current{Path(name).suffix}").write_bytes(data)
+            check(data, name, cfgs)
+
+
 def fuzz(seconds: float, seed: int, seeds: list[bytes], out: Path | None = None,
          slow: float = 1.0, hang: float = 60.0, log: Callable[[str], None] | None = None,
          max_size: int = MAX_INPUT) -> Report:
-    rng = random.Random(seed)
-    mutate = Mutator(seeds, rng, max_size)
+    pairs = inputs(seed, seeds, max_size)
     cfgs = [make_config(p) for p in PERMALINKS]
     report, seen = Report(), set()
     watchdog = Watchdog(hang, out or Path("fuzz-findings"))
@@ -309,8 +335,7 @@ def fuzz(seconds: float, seed: int, seeds: list[bytes], out: Path | None = None,
     start = time.monotonic()
     next_log = start + 30
     while time.monotonic() - start < seconds:
-        data = mutate()
-        for name in (rng.choice(NAMES[:3] + NAMES[4:]), "tracker/000_1.txt"):
+        for data, name in (next(pairs), next(pairs)):
             began, cpu = time.monotonic(), time.process_time()
             watchdog.current = (began, data, name)
             finding = check(data, name, cfgs)
@@ -352,8 +377,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds after which a running input ends the run")
     parser.add_argument("--max-size", type=int, default=MAX_INPUT,
                         help="bytes: longer inputs are cut")
+    parser.add_argument("--replay", metavar="FIRST:LAST",
+                        help="run inputs FIRST to LAST of --seed one by one, numbered")
     args = parser.parse_args(argv)
     seeds = load_seeds([*SEED_FOLDERS, *args.corpus])
+    if args.replay:
+        first, _, last = args.replay.partition(":")
+        replay(args.seed, seeds, int(first), int(last or first), args.out, args.max_size)
+        return 0
     print(f"{len(seeds)} seed files; fuzzing for {args.seconds:.0f} s with seed {args.seed}",
           flush=True)
     report = fuzz(args.seconds, args.seed, seeds, args.out, args.slow, args.hang,
