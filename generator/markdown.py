@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from dataclasses import dataclass
 
 import markdown as python_markdown
 import nh3
+from markdown import util as markdown_util
+from markdown.extensions import Extension
+from markdown.inlinepatterns import (
+    IMAGE_LINK_RE,
+    IMAGE_REFERENCE_RE,
+    LINK_RE,
+    REFERENCE_RE,
+    DelimiterProcessor,
+    ImageInlineProcessor,
+    ImageReferenceInlineProcessor,
+    InlineProcessor,
+    LinkInlineProcessor,
+    ReferenceInlineProcessor,
+    ShortImageReferenceInlineProcessor,
+    ShortReferenceInlineProcessor,
+)
 
 try:  # the `fast` extra. Imported here, not on first use: a worker forked from the threaded
     # watch/serve process must not need the import lock that another thread may hold.
@@ -18,7 +35,103 @@ except ImportError:  # pragma: no cover - checked by engine_available
 
 SUMMARY_MARKER = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.MULTILINE | re.IGNORECASE)
 
-EXTENSIONS = ["extra", "sane_lists"]
+LINK_SPAN = 2048  # characters: no link's `(url "title")` is longer
+
+
+class _LinearLinks:
+    """Python-Markdown's link patterns without their quadratic time. For each `[` they scan to
+    the end of the text for its `]`, then for each `](` to the end for its `)`: a line of
+    20,000 `[` took minutes (found by tests/fuzz). Here each `[`'s `]` is found in one pass per
+    text, and a link's `(...)` is looked for within LINK_SPAN characters."""
+
+    _brackets: tuple[str, dict[int, int]] = ("", {})
+
+    def getText(self, data: str, index: int) -> tuple[str, int, bool]:  # noqa: N802
+        if self._brackets[0] is not data:
+            self._brackets = (data, _matching_brackets(data))
+        close = self._brackets[1].get(index - 1)  # index is just after the `[`
+        if close is None:
+            return data[index:], len(data), False
+        return data[index:close], close + 1, True
+
+    def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:  # noqa: N802
+        if data.find(")", index, index + LINK_SPAN) < 0:
+            return "", None, index, False
+        href, title, end, handled = super().getLink(data[index:index + LINK_SPAN], 0)
+        return href, title, end + index, handled
+
+
+def _matching_brackets(data: str) -> dict[int, int]:
+    """The position of each `[`'s matching `]`, nesting counted, as Python-Markdown counts."""
+    matches: dict[int, int] = {}
+    stack: list[int] = []
+    for match in re.finditer(r"[\[\]]", data):
+        if match[0] == "[":
+            stack.append(match.start())
+        elif stack:
+            matches[stack.pop()] = match.start()
+    return matches
+
+
+class _EscapeRuns(InlineProcessor):
+    """A run of backslash escapes (`\\\\\\\\...`) as one match, giving what Python-Markdown's
+    escape pattern gives for each. That pattern rebuilds the paragraph's text once per escape:
+    50 kB of backslashes took a second, and four times that for twice as many (tests/fuzz)."""
+
+    def handleMatch(self, m: re.Match[str], data: str) -> tuple[str, int, int]:  # noqa: N802
+        chars = m[0][1::2]
+        escaped = "".join(f"{markdown_util.STX}{ord(c)}{markdown_util.ETX}" for c in chars)
+        return escaped, m.start(0), m.end(0)
+
+
+class _LinearDelimiters(DelimiterProcessor):
+    """Python-Markdown's `*` and `_` emphasis, with its search for the next delimiter linear in
+    a run of them. Inside a run, only a run-opening match can start, and whether it does
+    depends on the run's end alone: one failure stands for the rest of the run. Tried at each
+    of its characters, a run of 9,000 `*` took 3.6 s (tests/fuzz)."""
+
+    def search(self, data: str, start: int) -> re.Match[str] | None:
+        i, size = start, len(data)
+        while i < size:
+            char = data[i]
+            delimiter = self.delimiters.get(char)
+            if delimiter is not None:
+                m = delimiter.boundary.match(data, i)
+                if m is not None:
+                    if delimiter.stack or m.lastgroup[0] != "e":
+                        return m
+                elif i > 0 and data[i - 1] == char:
+                    while i < size and data[i] == char:
+                        i += 1
+                    continue
+            i += 1
+        return None
+
+
+class _LinearLinksExtension(Extension):
+    """Python-Markdown's six link processors, each at its own name and priority."""
+
+    PROCESSORS = (("reference", ReferenceInlineProcessor, REFERENCE_RE, 170),
+                  ("link", LinkInlineProcessor, LINK_RE, 160),
+                  ("image_link", ImageInlineProcessor, IMAGE_LINK_RE, 150),
+                  ("image_reference", ImageReferenceInlineProcessor, IMAGE_REFERENCE_RE, 140),
+                  ("short_reference", ShortReferenceInlineProcessor, REFERENCE_RE, 130),
+                  ("short_image_ref", ShortImageReferenceInlineProcessor, IMAGE_REFERENCE_RE,
+                   125))
+
+    def extendMarkdown(self, md) -> None:  # noqa: N802
+        for name, base, pattern, priority in self.PROCESSORS:
+            linear = type(f"Linear{base.__name__}", (_LinearLinks, base), {})
+            md.inlinePatterns.register(linear(pattern, md), name, priority)
+        md.inlinePatterns["em_strong"].__class__ = _LinearDelimiters  # its state stays as made
+        # After code spans (190), whose backslashes are text, and before single escapes (180).
+        # Last of the extensions: every character another one made escapable is known.
+        escapable = "".join(re.escape(c) for c in md.ESCAPED_CHARS)
+        md.inlinePatterns.register(_EscapeRuns(rf"(?:\\[{escapable}]){{8,}}", md),
+                                   "escape_runs", 185)
+
+
+EXTENSIONS = ["extra", "sane_lists", _LinearLinksExtension()]
 
 # What article bodies may contain. Raw HTML in Markdown is kept when it is in this list and
 # stripped otherwise, so a stray <script> or an unclosed <div> cannot break or hijack a page.
@@ -42,6 +155,7 @@ ALLOWED_ATTRIBUTES = {
 class Rendered:
     html: str
     summary_html: str | None  # the part before <!--more-->, when the text has that marker
+    warning: str | None = None  # why the body is shown as plain text, when it is
 
 
 ENGINES = ("python-markdown", "commonmark")
@@ -53,6 +167,30 @@ _local = threading.local()
 _ALIGN = re.compile(r'<(th|td) align="(left|right|center)">')
 
 
+NESTING_DEPTH = 32  # blockquotes and lists opened on one line deeper than this are text
+# Python-Markdown parses each level of a blockquote or list again, inner levels included: one
+# line of 30,000 `> ` or `- ` markers took seconds (found by tests/fuzz). The first marker past
+# NESTING_DEPTH is escaped, which makes the rest of the line text.
+# One marker and the spaces after it: a marker starts with no space, so a run of them can be
+# matched one way only (with `[ \t]{0,3}` in each, a line of 28 `- ` took minutes to fail).
+_MARKER = r"(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]*"
+_DEEP_NESTING = re.compile(r"^([ \t]{0,3}(?:%s){%d})(%s)" % (_MARKER, NESTING_DEPTH, _MARKER),
+                           re.MULTILINE)
+_RULE = re.compile(r"[ \t]*(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,})\n?")  # `- - -`: a rule
+
+
+def _shallow_nesting(text: str) -> str:
+    def escape(match: re.Match[str]) -> str:
+        line_end = text.find("\n", match.start())
+        if _RULE.fullmatch(text, match.start(), len(text) if line_end < 0 else line_end + 1):
+            return match[0]
+        marker = match[2]
+        at = len(marker) - len(marker.lstrip(" \t0123456789"))
+        return match[1] + marker[:at] + "\\" + marker[at:]
+
+    return _DEEP_NESTING.sub(escape, text)
+
+
 def _to_html(text: str, engine: str) -> str:
     if engine == "commonmark":
         html = cmarkgfm.github_flavored_markdown_to_html(
@@ -62,7 +200,7 @@ def _to_html(text: str, engine: str) -> str:
     if converter is None:
         converter = _local.markdown = python_markdown.Markdown(extensions=EXTENSIONS,
                                                                output_format="html")
-    return converter.reset().convert(text)
+    return converter.reset().convert(_shallow_nesting(text))
 
 
 def _convert(text: str, engine: str) -> str:
@@ -128,7 +266,22 @@ def engine_available(engine: str) -> bool:
 
 
 def render_markdown(text: str, engine: str = "python-markdown") -> Rendered:
-    """Convert an article body; `<!--more-->` on a line of its own ends the summary."""
+    """Convert an article body; `<!--more-->` on a line of its own ends the summary.
+
+    Python-Markdown recurses once per level of nesting: a list nested some hundreds deep
+    exhausts the stack (found by tests/fuzz). Such a body is shown as plain text, and says so.
+    """
+    try:
+        return _render(text, engine)
+    except RecursionError:
+        _local.markdown = None  # left half-way through a document: the next one needs a new one
+        paragraphs = (p.strip() for p in re.split(r"\n\s*\n", text))
+        plain = "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p)
+        return Rendered(plain, None, "the body is nested too deeply to read as Markdown; "
+                                     "it is shown as plain text")
+
+
+def _render(text: str, engine: str) -> Rendered:
     parts = SUMMARY_MARKER.split(text, maxsplit=1)
     if len(parts) == 2:
         return Rendered(_convert(parts[0] + "\n\n" + parts[1], engine), _convert(parts[0], engine))

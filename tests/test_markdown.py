@@ -1,6 +1,8 @@
 """Both Markdown engines: the same sanitizing, summary marker and word counts."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.markdown import ENGINES, engine_available, render_markdown
 from generator.text import count_words, html_to_text
@@ -93,3 +95,127 @@ def test_code_and_tables_take_the_keyboard_focus_they_need_to_scroll(engine):
     assert '<pre tabindex="0"><code>code\n</code></pre>' in html
     assert '<pre class="x" tabindex="0">raw</pre>' in html
     assert html.count("tabindex") == 3
+
+
+# --- time linear in the text (found by tests/fuzz/fuzz_readers.py) ---------------------------
+
+LINKS = """[a [nested] text](http://x.example/a_(b) "title") ![img](/i.png 'alt') [ref][1]
+[short] and ![short img] [unclosed [a](b [x]( (y) [](<http://z> "t") [a]b] ]] [[
+[1]: http://one.example/
+[short]: http://short.example/
+[short img]: /s.png
+"""
+
+
+ESCAPES = r"""a \\\\\\\\\\\ b \*\_\*\_\*\_\*\_\*\_ c \a\a\a\a\a\a\a\a\a \|\|\|\|\|\|\|\|\|
+`code \\\\\\\\\\ ` and ``\\\\\\\\\\\\`\`` \\\\\\\\\*emph\\\\\\\\*
+"""
+
+
+def stock_python_markdown(text: str) -> str:
+    import markdown
+
+    from generator.markdown import EXTENSIONS, lazy_images, sanitize_html, scroll_boxes
+    stock = markdown.Markdown(extensions=[e for e in EXTENSIONS if isinstance(e, str)])
+    return scroll_boxes(lazy_images(sanitize_html(stock.convert(text))))
+
+
+def test_links_and_escapes_read_as_python_markdown_reads_them():
+    """The linear link and escape processors give Python-Markdown's own output."""
+    expected = stock_python_markdown(LINKS)
+    assert expected.count("<a ") == 4 and expected.count("<img ") == 2
+    assert render_markdown(LINKS, "python-markdown").html == expected
+    expected = stock_python_markdown(ESCAPES)
+    assert expected.count("<code>") == 2 and "*_*_*_" in expected and "|||" in expected
+    assert render_markdown(ESCAPES, "python-markdown").html == expected
+
+
+def test_runs_of_escapes_take_linear_time():
+    """Each escape rebuilt the paragraph's text: 1 s for 50 kB of backslashes (the fuzzer)."""
+    import time
+    began = time.process_time()
+    html = render_markdown("\\" * 100_000 + "\\a", "python-markdown").html
+    assert time.process_time() - began < 1  # 3.5 s before, 0.15 s now
+    assert html == "<p>" + "\\" * 50_000 + "\\a</p>"
+
+
+@pytest.mark.parametrize("line", ["[" * 20_000, "[a](" * 10_000, "![a](" * 10_000,
+                                  "[a][" * 10_000, "[a]" * 20_000 + "("])
+def test_unclosed_links_take_linear_time(line):
+    """Each `[` was matched by a scan to the end of the text: minutes for this line."""
+    import time
+    began = time.process_time()
+    render_markdown(line + "\n\nA paragraph.", "python-markdown")
+    assert time.process_time() - began < 3
+
+
+@pytest.mark.parametrize("line, tag", [("- " * 8000, "<ul>"), ("1. " * 3000, "<ol>"),
+                                       ("+ " * 5000, "<ul>"), ("> - " * 4000, "<blockquote>")])
+def test_lists_opened_on_one_line_stop_nesting(line, tag):
+    """`- - - ... x` is as many nested lists: seconds, then RecursionError (found by the fuzzer)."""
+    import time
+    began = time.process_time()
+    rendered = render_markdown("Lead.\n\n" + line + "x", "python-markdown")
+    assert time.process_time() - began < 0.7
+    assert rendered.warning is None
+    assert rendered.html.count(tag) == (16 if tag == "<blockquote>" else 32)
+    assert rendered.html.count("<hr>") == 0
+    assert render_markdown("- - - -\n\n* * *").html == "<hr>\n<hr>"  # rules stay rules
+
+
+def test_deep_blockquotes_stop_nesting_and_take_linear_time():
+    """Each level of a blockquote was parsed again: seconds for one line of `> `."""
+    import time
+    began = time.process_time()
+    html = render_markdown("> " * 30_000 + "deep", "python-markdown").html
+    assert time.process_time() - began < 0.7  # 1.5 s before, 0.2 s now
+    assert html.count("<blockquote>") == 32 and html.rstrip().endswith("</blockquote>")
+    assert "&gt; &gt; deep" in html
+    assert render_markdown("> a\n> > b\n\n```\n>>> x\n```").html.count("<blockquote>") == 2
+
+
+def test_lists_nested_past_the_stack_are_plain_text():
+    """Python-Markdown recursed once per level until RecursionError (found by the fuzzer)."""
+    body = "\n".join("    " * i + "- a" for i in range(260))
+    rendered = render_markdown("Lead <b>x</b>\n\n" + body, "python-markdown")
+    assert rendered.warning and "nested too deeply" in rendered.warning
+    assert rendered.html.startswith("<p>Lead &lt;b&gt;x&lt;/b&gt;</p>\n<p>")
+    # The converter it left half-way is not used again: the next body is Markdown as ever.
+    assert render_markdown("*a*", "python-markdown").html == "<p><em>a</em></p>"
+
+
+EMPHASIS = """***a*** **b** *c* _d_ __e__ ***x**y* a*b*c 2*3*4 **** a ** b * foo*bar** ___a___
+*a**b***c* **a *b* c** _a_b_ snake_case_word *in `code *x*` out* *a
+""" + "x *a" + "*" * 300 + "\ny **" + "*" * 100 + "z**"
+
+
+def test_emphasis_reads_as_python_markdown_reads_it():
+    expected = stock_python_markdown(EMPHASIS)
+    assert expected.count("<em>") >= 8 and expected.count("<strong>") >= 6
+    assert render_markdown(EMPHASIS, "python-markdown").html == expected
+
+
+def test_runs_of_delimiters_take_linear_time():
+    """The next `*` was looked for at each character of a run: 3.6 s for 9,000 (the fuzzer)."""
+    import time
+    began = time.process_time()
+    html = render_markdown("*a " + "*" * 9_000, "python-markdown").html  # an opener waits
+    assert time.process_time() - began < 0.3  # 1.3 s before, 0.01 s now
+    assert html == stock_python_markdown("*a " + "*" * 900).replace("*" * 900, "*" * 9_000)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="*_[]()!\\`<>&#-+.:|1a \n", max_size=120))
+def test_any_text_reads_as_python_markdown_reads_it(text):
+    """The linear link, escape and emphasis processors change nothing but the time."""
+    assert render_markdown(text, "python-markdown").html == stock_python_markdown(text)
+
+
+@pytest.mark.parametrize("line", ["- " * 24, "> " * 31 + "x", "1.  " * 24, "---- - - x\n" + "- " * 28])
+def test_lines_of_markers_short_of_the_cap_take_no_time(line):
+    """The cap's pattern matched the spaces between markers two ways: each marker more doubled
+    the time it took to fail, and a 73-byte file hung the long fuzz run (24 markers: 8 s)."""
+    import time
+    began = time.process_time()
+    render_markdown(line, "python-markdown")
+    assert time.process_time() - began < 0.1

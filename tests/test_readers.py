@@ -193,6 +193,16 @@ def test_front_matter_errors(site):
     ])
 
 
+def test_a_body_nested_too_deeply_is_kept_as_text_with_a_warning(site):
+    result = read_result(site, "news/deep.md", "---\ntitle: Deep\ndate: 2024-05-02\n---\n"
+                         "Lead.\n\n" + "\n".join("    " * i + "- a" for i in range(260)))
+    [article] = result.articles
+    assert article.body_html.startswith("<p>Lead.</p>")
+    assert [str(w) for w in result.warnings] == [
+        "content/news/deep.md:5: the body is nested too deeply to read as Markdown; it is "
+        "shown as plain text"]
+
+
 def test_front_matter_yaml_error_line(site):
     [error] = read(site, "y.md", "---\ntitle: Y\ndate: 2023-01-01\ntags: [a, b\n---\nx")
     assert str(error).startswith("content/y.md:5: front matter: invalid YAML")

@@ -55,6 +55,8 @@ def article_from_markdown(meta: Meta, body: str, cfg: Config) -> Parsed:
         return _redirect_stub(meta, path, name_date, name_slug)
     body = _prepared_body(meta, body, path.suffix.lower())
     rendered = render_markdown(body, cfg.markdown_engine)
+    if rendered.warning:
+        meta.warn(None, rendered.warning, line=meta.body_line)
     plain = text.html_to_text(rendered.html)
 
     summary = text_value(meta, "summary")
