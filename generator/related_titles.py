@@ -61,6 +61,17 @@ def _pairs(key: str) -> list[str]:
     return [f"{a} {b}" for a, b in pairwise(words)]
 
 
+def title_features(title: str) -> frozenset[str]:
+    """Everything of a title the index looks it up by: its keys, its words and word pairs.
+
+    A listed title's match can change only when a site title sharing one of these comes, goes,
+    or moves in site order: an incremental index re-matches just those.
+    """
+    keys = title_keys(title)
+    return frozenset([*("k:" + k for k in keys), *("w:" + w for w in _content_words(keys[-1])),
+                      *("p:" + p for p in _pairs(keys[-1]))])
+
+
 @dataclass(frozen=True, slots=True)
 class TitleIndex:
     """Site titles by key and by word, in site order, so the newest article wins a shared title."""
