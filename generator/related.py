@@ -28,8 +28,7 @@ lists, so page context should hold a list's articles, not its scores.
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .config import RelatedConfig
@@ -66,7 +65,6 @@ class Related:
 
 
 def find_related(articles: Sequence[Article], cfg: RelatedConfig,
-                 memo: MutableMapping[str, Counter[str]] | None = None,
                  reasons: bool = True) -> Related:
     """Related reading for every article of the site.
 
@@ -77,7 +75,7 @@ def find_related(articles: Sequence[Article], cfg: RelatedConfig,
     stamps = [stamp_of(a) for a in articles]
     newest = sorted(range(n), key=lambda i: (-stamps[i], articles[i].slug, articles[i].id))
     rank = {i: r for r, i in enumerate(newest)}
-    vecs = vectors(articles, text_settings(cfg), memo)
+    vecs = vectors(articles, text_settings(cfg))
     tags = [tag_slugs(a.tags) for a in articles]
     horizon, floor = reach(cfg)
     oldest = sorted(range(n), key=lambda i: (stamps[i], articles[i].slug, articles[i].id))

@@ -17,7 +17,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import Article
@@ -235,24 +235,13 @@ def weigh(counts: Mapping[str, float], idf: Mapping[str, float], top_terms: int)
     return {t: -w / norm for w, t in top}
 
 
-def vectors(articles: Sequence[Article], settings: TextSettings,
-            memo: MutableMapping[str, Counter[str]] | None = None) -> list[dict[str, float]]:
+def vectors(articles: Sequence[Article], settings: TextSettings) -> list[dict[str, float]]:
     """Each article's `top_terms` most distinctive terms -> weight, normalised to unit length.
 
-    `memo` keeps term counts between builds, by the article's fingerprint: reading the text is
-    most of the work, and an unchanged article's counts cannot change.
+    (Between builds, `related_state.RelatedIndex` keeps each article's term counts instead.)
     """
     known: dict[str, str] = {}
-    counts = []
-    weights = f":{settings.title_weight}:{settings.summary_weight}"
-    for article in articles:
-        key = article.fingerprint + weights if article.fingerprint else None
-        found = memo.get(key) if memo is not None and key else None
-        if found is None:
-            found = term_counts(article, settings, known)
-            if memo is not None and key:
-                memo[key] = found
-        counts.append(found)
+    counts = [term_counts(article, settings, known) for article in articles]
     idf = idf_table(counts, settings)
     return [weigh(c, idf, settings.top_terms) for c in counts]
 

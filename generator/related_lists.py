@@ -1,4 +1,5 @@
-"""The incremental index's lists as `Related`: the site's Article objects put in for the ids.
+"""The incremental index's lists as `Related` (the site's Article objects put in for the ids),
+and the index kept in the build cache, a row per article.
 
 Making 50,000 RelatedItems at 10k articles takes longer than the index's update, so the items
 are kept: a list is made again only when the index changed it, or when an article it shows (or
@@ -7,12 +8,18 @@ its owner) is a new object, i.e. was read again. Stories are remade when any cha
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import fields
 
+from .config import RelatedConfig
+from .fingerprints import fingerprint
 from .model import Article
-from .related import SHOWN_TERMS, Related, RelatedItem, computed_item, explicit_items
-from .related_index import shared_terms
+from .related import SHOWN_TERMS, Related, RelatedItem, computed_item, explicit_items, text_settings
+from .related_index import RelatedDoc, shared_terms
 from .related_state import RelatedIndex
+from .store import Store
+
+ROWS = 1  # the shape of RelatedIndex.row: a new one drops the kept rows
 
 
 class RelatedLists:
@@ -93,3 +100,53 @@ def _stories(index: RelatedIndex, by_id: dict[str, Article]
     ordered = sorted(groups.values(), key=lambda g: index.rank(g[0]))
     stories = tuple(tuple(by_id[i] for i in g) for g in ordered)
     return stories, {a.id: s for s, story in enumerate(stories) for a in story}
+
+
+class KeptRelated:
+    """A Builder's related reading: the index loaded from the store once, brought up to date by
+    each build with the articles read anew, and only its changed rows written back."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.key = ""
+        self.index: RelatedIndex | None = None
+        self.lists = RelatedLists()
+
+    def related(self, cfg: RelatedConfig, articles: Sequence[Article],
+                bodies: Callable[[list[Article]], list[Article]]) -> Related:
+        """`find_related(articles, cfg, reasons=False)`; `bodies` gives articles their bodies."""
+        return self.lists.related(self.updated(cfg, articles, bodies), articles)
+
+    def updated(self, cfg: RelatedConfig, articles: Sequence[Article],
+                bodies: Callable[[list[Article]], list[Article]]) -> RelatedIndex:
+        key = fingerprint(cfg, [f.name for f in fields(RelatedDoc)], ROWS)
+        if key != self.key:
+            self.key, self.index, self.lists = key, self._load(key, cfg), RelatedLists()
+        settings, index = text_settings(cfg), self.index
+        if index is None:
+            known: dict[str, str] = {}
+            index = self.index = RelatedIndex.build(
+                [RelatedDoc.of(a, settings, known) for a in bodies(list(articles))], cfg)
+        else:
+            docs = index.docs
+            stale = [a for a in articles
+                     if a.id not in docs or not a.fingerprint or docs[a.id].fingerprint != a.fingerprint]
+            removed = docs.keys() - {a.id for a in articles}
+            known = {}
+            index.update([RelatedDoc.of(a, settings, known) for a in bodies(stale)], removed)
+        rows, gone = index.rows_changed()
+        self.store.put_rows("related", rows)
+        self.store.drop_rows("related", gone)
+        return index
+
+    def _load(self, key: str, cfg: RelatedConfig) -> RelatedIndex | None:
+        kept = self.store.blob("related-index")
+        if kept is not None and kept[0] == key:
+            return RelatedIndex.from_rows(self.store.rows("related"), cfg)
+        self.store.drop_rows("related")
+        self.store.put_blob("related-index", key, None)
+        return None
+
+    def forget(self) -> None:
+        """After a failed build: what the store holds (its last commit) is loaded again."""
+        self.key, self.index, self.lists = "", None, RelatedLists()
