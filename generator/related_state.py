@@ -27,6 +27,7 @@ sequences of edits.
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -47,6 +48,11 @@ Key = tuple[float, str, str]  # (stamp, slug, id): oldest first, the order pairs
 Match = tuple[str, float] | None  # a listed title's site article (id) and score
 Row = tuple  # what the store keeps per article: see `row`
 
+# Pairs are kept down to this much under the similarity floor: a vector that moves less than
+# half of it (an IDF step elsewhere) cannot bring a pair not kept over the floor, so only the
+# kept ones are computed again.
+MARGIN = 0.05
+
 
 class RelatedIndex:
     """Related reading of a whole site, by article id, brought up to date one change at a time."""
@@ -55,6 +61,9 @@ class RelatedIndex:
         self.cfg = cfg
         self.settings = text_settings(cfg)
         self.horizon, self.floor = reach(cfg)
+        self.shadow = self.floor - MARGIN  # the pairs kept: see MARGIN
+        self.journal: dict[tuple[str, str], float | None] = {}  # pair -> before this update
+        self.seeds: set[str] = set()  # ids whose story a moved link can change
         self.docs: dict[str, RelatedDoc] = {}
         self.df: Counter[str] = Counter()
         self.idf: dict[str, float] = {}
@@ -106,7 +115,7 @@ class RelatedIndex:
             self._rebuild(old, new, gone)
             return
         revector = self._reweigh(touched_terms, count) | new.keys()
-        if len(revector) > max(64, count // 10):
+        if len(revector) > max(64, count // 5):
             self._rebuild(old, new, gone)
             return
         self._apply(old, new, gone, revector)
@@ -145,7 +154,7 @@ class RelatedIndex:
             for t in index.vecs[i]:
                 index.postings.setdefault(t, []).append(index.key(i))
         pairs = similar_pairs(range(n), stamps, [index.vecs[i] for i in ids], index.horizon,
-                              cfg.max_candidates_per_term, index.floor)
+                              cfg.max_candidates_per_term, index.shadow)
         index.older = {i: {} for i in ids}
         index.nbrs = {i: {} for i in ids}
         for p in pairs:
@@ -182,39 +191,68 @@ class RelatedIndex:
     def _apply(self, old: dict[str, RelatedDoc], new: dict[str, RelatedDoc], gone: set[str],
                revector: set[str]) -> None:
         before_nbrs = {i: set(self.nbrs.get(i, {})) for i in old.keys() | new.keys()}
-        moved_vecs = {}
+        vecs = {}
         for i in revector - gone:
             doc = new[i] if i in new else self.docs[i]
             vec = weigh(doc.counts, self.idf, self.settings.top_terms)
-            if i in new and i in old and (old[i].stamp, old[i].slug) != (doc.stamp, doc.slug) \
-                    or vec != self.vecs.get(i):
-                moved_vecs[i] = vec
-        leaving = {i: (self.key(i), self.vecs[i]) for i in (moved_vecs.keys() | gone)
-                   if i in self.vecs}
-        revisit = {j for key, vec in leaving.values() for j in self._after(key, vec)}
-        for key, vec in leaving.values():
-            for t in vec:
-                postings = self.postings[t]
-                del postings[bisect_left(postings, key)]
-                if not postings:
-                    del self.postings[t]
+            if vec != self.vecs.get(i) or i in old and _key(old[i]) != _key(doc):
+                vecs[i] = vec
+        # A small move (most vectors an IDF step touches): only the kept pairs, those down to
+        # MARGIN under the floor, can cross it. A big one: every pair is found again.
+        small = {i for i, vec in vecs.items() if i in self.vecs and i not in new.keys() - old.keys()
+                 and _key(self.docs[i]) == _key(new.get(i, self.docs[i]))
+                 and _distance(self.vecs[i], vec) <= MARGIN / 2}
+        big = vecs.keys() - small
+        checks = {(x, j) for x in small for j in self.older.get(x, {})}
+        checks |= {(i, x) for x in small for i in self.nbrs.get(x, {}) if x in self.older.get(i, {})}
+        shifted = {x: self.vecs[x].keys() ^ vecs[x].keys() for x in small}
+        # A term's postings gaining or losing an article shift the capped windows after it.
+        revisit = set()
+        for x in big | gone:
+            if x in self.vecs:
+                revisit |= self._after(self.key(x), self.vecs[x], capped=True)
+        for x in small:
+            revisit |= self._after(self.key(x), shifted[x], capped=True)
+        self.journal: dict[tuple[str, str], float | None] = {}
+        for x in big | gone:
+            self._drop(x)
+        for x in vecs.keys() | gone:
+            if x in self.vecs:
+                key = self.key(x)
+                for t in self.vecs[x]:
+                    postings = self.postings[t]
+                    del postings[bisect_left(postings, key)]
+                    if not postings:
+                        del self.postings[t]
         for i in gone:
             del self.docs[i]
             del self.vecs[i]
         self.docs.update(new)
-        for i, vec in moved_vecs.items():
-            self.vecs[i] = vec
-            key = self.key(i)
+        for x, vec in vecs.items():
+            self.vecs[x] = vec
+            key = self.key(x)
             for t in vec:
                 insort(self.postings.setdefault(t, []), key)
-            revisit |= self._after(key, vec)
-        revisit = (revisit | moved_vecs.keys()) - gone
-        lists = self._revisit(revisit, gone)
+            revisit |= self._after(key, vec if x in big else shifted[x], capped=True)
+        for x in big:
+            checks |= {(i, x) for i in self._after(self.key(x), vecs[x], capped=False)}
+        revisit = (revisit | big) - gone
+        for i in revisit:
+            was, now = self.older.get(i, {}), self._visit(i)
+            for j in was.keys() - now.keys():
+                self._set_pair(i, j, None)
+            for j, sim in now.items():
+                self._set_pair(i, j, sim)
+        for i, j in checks:
+            if i not in revisit and i in self.docs and j in self.docs \
+                    and self.key(j) < self.key(i):
+                self._set_pair(i, j, self._pair(i, j))
+        lists = self._moved_pairs(gone)
         for i, was in before_nbrs.items():
             lists |= was | self.nbrs.get(i, {}).keys()
         lists |= new.keys()
         lists |= self._rematch(old, new, gone)
-        lists |= self._regroup(lists | old.keys())
+        lists |= self._regroup(self.seeds | old.keys() | new.keys())
         lists -= gone
         for i in gone:
             for name in (self.matched, self.computed, self.group, self.older, self.nbrs):
@@ -224,17 +262,20 @@ class RelatedIndex:
             if made != self.computed.get(i):
                 self.computed[i] = made
                 self.shown.add(i)
-        self.changed |= lists | revisit | gone | moved_vecs.keys()
+        self.changed |= lists | {i for i, _ in self.journal} | gone | vecs.keys()
         self.shown |= gone
 
-    def _after(self, key: Key, vec: dict[str, float]) -> set[str]:
-        """The articles whose visit reads the one at `key`: per term, the next
-        `max_candidates_per_term` in the postings, within the horizon."""
+    def _after(self, key: Key, terms: Iterable[str], capped: bool) -> set[str]:
+        """The articles whose visit reads the one at `key` in the postings of `terms`: the next
+        `max_candidates_per_term` within the horizon; with `capped`, only in postings longer
+        than that (where an article coming or going moves the others' windows)."""
         limit = self.cfg.max_candidates_per_term
         last = key[0] + self.horizon if self.horizon else float("inf")
         found = set()
-        for t in vec:
+        for t in terms:
             postings = self.postings.get(t, ())
+            if capped and len(postings) <= limit:
+                continue
             start = bisect_left(postings, key) + 1
             for k in postings[start:start + limit]:
                 if k[0] > last:
@@ -257,32 +298,71 @@ class RelatedIndex:
             for k in postings[first:at]:
                 j = k[2]
                 acc[j] = get(j, 0.0) + weight * vecs[j][term]
-        return {j: s for j, s in acc.items() if s >= self.floor}
+        return {j: s for j, s in acc.items() if s >= self.shadow}
 
-    def _revisit(self, ids: set[str], gone: set[str]) -> set[str]:
-        """Visit `ids` again and drop the pairs of `gone`; the ends of every pair that moved."""
-        moved = set()
-        for i in gone:
-            for j in self.nbrs.pop(i, {}):
-                if j in self.nbrs:
-                    self.nbrs[j].pop(i, None)
-                    moved.add(j)
-            self.older.pop(i, None)
-        visits = {i: self._visit(i) for i in ids}
-        visits = {i: now for i, now in visits.items() if now != self.older.get(i, {})}
-        # All the pairs that went first, then all that came: a pair can change sides (a date).
-        for i in visits:
-            for j in self.older.get(i, {}):
-                self.nbrs.get(i, {}).pop(j, None)
-                self.nbrs.get(j, {}).pop(i, None)
-        for i, now in visits.items():
-            was = self.older.get(i, {})
-            self.older[i] = now
-            for j, s in now.items():
-                self.nbrs.setdefault(i, {})[j] = s
-                self.nbrs.setdefault(j, {})[i] = s
-            moved |= {i} | {j for j in was.keys() | now.keys() if was.get(j) != now.get(j)}
-        return moved - gone
+    def _pair(self, i: str, j: str) -> float | None:
+        """The similarity `_visit(i)` finds for the older `j`, computed for that pair alone."""
+        ki, kj = self.key(i), self.key(j)
+        if self.horizon and kj[0] < ki[0] - self.horizon:
+            return None
+        limit = self.cfg.max_candidates_per_term
+        other = self.vecs[j]
+        acc = None
+        for term, weight in self.vecs[i].items():
+            theirs = other.get(term)
+            if theirs is None:
+                continue
+            postings = self.postings[term]
+            if len(postings) > limit and \
+                    bisect_left(postings, ki) - bisect_left(postings, kj) > limit:
+                continue  # outside i's window of this term
+            acc = weight * theirs if acc is None else acc + weight * theirs
+        return acc if acc is not None and acc >= self.shadow else None
+
+    def _set_pair(self, newer: str, older: str, similarity: float | None) -> None:
+        """Keep or drop one pair; the journal keeps what it was before this update."""
+        mine = self.older.setdefault(newer, {})
+        if (newer, older) not in self.journal:
+            self.journal[(newer, older)] = mine.get(older)
+        if similarity is None:
+            mine.pop(older, None)
+            self.nbrs.get(newer, {}).pop(older, None)
+            self.nbrs.get(older, {}).pop(newer, None)
+        else:
+            mine[older] = similarity
+            self.nbrs.setdefault(newer, {})[older] = similarity
+            self.nbrs.setdefault(older, {})[newer] = similarity
+
+    def _drop(self, x: str) -> None:
+        for j in list(self.nbrs.get(x, {})):
+            if j in self.older.get(x, {}):
+                self._set_pair(x, j, None)
+            else:
+                self._set_pair(j, x, None)
+
+    def _moved_pairs(self, gone: set[str]) -> set[str]:
+        """The ids whose list a moved pair can change (its score as a list shows it moved),
+        and, in `seeds`, those whose story it can change (a link moved)."""
+        lists, self.seeds = set(), set()
+        for (i, j), was in self.journal.items():
+            now = self.older.get(i, {}).get(j)
+            if now == was:
+                continue
+            if i in gone or j in gone or self._shown_score(i, j, was) != self._shown_score(i, j, now):
+                lists |= {i, j}
+            if max(was or 0.0, now or 0.0) >= self.cfg.story_min_score:
+                self.seeds |= {i, j}
+        return lists
+
+    def _shown_score(self, i: str, j: str, similarity: float | None) -> float | None:
+        if similarity is None or similarity < self.floor:
+            return None
+        a, b = self.docs[i], self.docs[j]
+        days = abs(a.stamp - b.stamp)
+        if self.cfg.window_days and days > self.cfg.window_days:
+            return None
+        score = _score(similarity, a.tags, b.tags, days, self.cfg)
+        return score if score >= self.cfg.min_score else None
 
     # Listed titles.
 
@@ -381,6 +461,8 @@ class RelatedIndex:
         mates = set(self.group.get(i, ())) if not cfg.list_story_mates else set()
         found = []
         for j, similarity in self.nbrs.get(i, {}).items():
+            if similarity < self.floor:
+                continue  # kept only for a later update (see MARGIN)
             other = self.docs[j]
             days = abs(doc.stamp - other.stamp)
             if cfg.window_days and days > cfg.window_days:
@@ -432,6 +514,14 @@ class RelatedIndex:
                 index.nbrs[i][j] = index.nbrs[j][i] = s
         index.shown = set(index.docs)
         return index
+
+
+def _key(doc: RelatedDoc) -> Key:
+    return doc.stamp, doc.slug, doc.id
+
+
+def _distance(a: dict[str, float], b: dict[str, float]) -> float:
+    return math.sqrt(sum((a.get(t, 0.0) - b.get(t, 0.0)) ** 2 for t in a.keys() | b.keys()))
 
 
 class _Pair:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_related import T0, art, site_order
 
+from generator import related_state
 from generator.model import Article
 from generator.related import RelatedConfig, find_related, text_settings
 from generator.related_index import RelatedDoc
@@ -107,15 +109,22 @@ def run(site: dict[str, Article], ops: list, cfg: RelatedConfig, index: RelatedI
     return index, made
 
 
-@settings(max_examples=100, deadline=None)
+# The margin as configured, where most moves in a small world are big ones (every pair found
+# again); and one so wide that every move is small (only kept pairs computed again).
+margins = st.sampled_from((related_state.MARGIN, 3.0))
+
+
+@settings(max_examples=150, deadline=None)
 @given(start=st.lists(fields, min_size=1, max_size=14), ops=st.lists(operation, max_size=12),
-       cfg=configs)
-def test_incremental_equals_from_scratch(start, ops, cfg):
-    site = {a.id: a for a in (make(n, f) for n, f in enumerate(start))}
-    index = RelatedIndex.build([RelatedDoc.of(a, text_settings(cfg)) for a in site.values()], cfg)
-    lists = RelatedLists()
-    assert_same(index, lists, site, cfg)
-    run(site, ops, cfg, index, lists, len(start))
+       cfg=configs, margin=margins)
+def test_incremental_equals_from_scratch(start, ops, cfg, margin):
+    with patch.object(related_state, "MARGIN", margin):
+        site = {a.id: a for a in (make(n, f) for n, f in enumerate(start))}
+        index = RelatedIndex.build([RelatedDoc.of(a, text_settings(cfg)) for a in site.values()],
+                                   cfg)
+        lists = RelatedLists()
+        assert_same(index, lists, site, cfg)
+        run(site, ops, cfg, index, lists, len(start))
 
 
 @settings(max_examples=40, deadline=None)
