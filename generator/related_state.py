@@ -199,7 +199,9 @@ class RelatedIndex:
                 vecs[i] = vec
         # A small move (most vectors an IDF step touches): only the kept pairs, those down to
         # MARGIN under the floor, can cross it. A big one: every pair is found again.
-        small = {i for i, vec in vecs.items() if i in self.vecs and i not in new.keys() - old.keys()
+        # (Only with a floor above MARGIN: a pair not kept is then one under it, found or not.)
+        small = {i for i, vec in vecs.items() if self.shadow > 0 and i in self.vecs
+                 and i not in new.keys() - old.keys()
                  and _key(self.docs[i]) == _key(new.get(i, self.docs[i]))
                  and _distance(self.vecs[i], vec) <= MARGIN / 2}
         big = vecs.keys() - small
@@ -234,8 +236,6 @@ class RelatedIndex:
             for t in vec:
                 insort(self.postings.setdefault(t, []), key)
             revisit |= self._after(key, vec if x in big else shifted[x], capped=True)
-        for x in big:
-            checks |= {(i, x) for i in self._after(self.key(x), vecs[x], capped=False)}
         revisit = (revisit | big) - gone
         for i in revisit:
             was, now = self.older.get(i, {}), self._visit(i)
@@ -243,6 +243,10 @@ class RelatedIndex:
                 self._set_pair(i, j, None)
             for j, sim in now.items():
                 self._set_pair(i, j, sim)
+        for x in big:
+            for i, sim in self._as_older(x).items():
+                if i not in revisit:
+                    self._set_pair(i, x, sim)
         for i, j in checks:
             if i not in revisit and i in self.docs and j in self.docs \
                     and self.key(j) < self.key(i):
@@ -270,7 +274,6 @@ class RelatedIndex:
         `max_candidates_per_term` within the horizon; with `capped`, only in postings longer
         than that (where an article coming or going moves the others' windows)."""
         limit = self.cfg.max_candidates_per_term
-        last = key[0] + self.horizon if self.horizon else float("inf")
         found = set()
         for t in terms:
             postings = self.postings.get(t, ())
@@ -278,9 +281,32 @@ class RelatedIndex:
                 continue
             start = bisect_left(postings, key) + 1
             for k in postings[start:start + limit]:
-                if k[0] > last:
-                    break
+                if self.horizon and key[0] < k[0] - self.horizon:
+                    break  # (the very test `_visit` makes)
                 found.add(k[2])
+        return found
+
+    def _as_older(self, x: str) -> dict[str, float | None]:
+        """The similarity each newer article's visit finds for `x` (None: below what is kept),
+        for all of them at once: the terms a visit reads `x` by are those whose postings hold
+        it among the `max_candidates_per_term` before the newer one, within the horizon."""
+        key, vec = self.key(x), self.vecs[x]
+        limit = self.cfg.max_candidates_per_term
+        shared: dict[str, set[str]] = {}
+        for t in vec:
+            postings = self.postings[t]
+            start = bisect_left(postings, key) + 1
+            for k in postings[start:start + limit]:
+                if self.horizon and key[0] < k[0] - self.horizon:
+                    break
+                shared.setdefault(k[2], set()).add(t)
+        found: dict[str, float | None] = {}
+        for i, terms in shared.items():
+            acc = 0.0
+            for t, weight in self.vecs[i].items():  # summed in the visit's order: the same float
+                if t in terms:
+                    acc += weight * vec[t]
+            found[i] = acc if acc >= self.shadow else None
         return found
 
     def _visit(self, i: str) -> dict[str, float]:
