@@ -11,10 +11,11 @@ the listed titles' matches, each article's computed list and its story. It works
 1. the document frequencies move by the terms of the docs that came and went; a term's IDF
    changes only when its rounded frequency crosses a step (`related_index.df_step`), or the
    `max_doc_share` cut moves past it; the vectors holding such a term are recomputed;
-2. each changed vector leaves and enters the postings of its terms; an article is visited
-   again (its pairs with older articles recomputed, exactly as `similar_pairs` would) when it
-   changed, or when a changed one sits among the `max_candidates_per_term` before it, within
-   the horizon, in the postings of a term;
+2. each changed vector leaves and enters the postings of its terms. One that moved a lot (the
+   edited article, a new one, a date change) finds all its pairs again, as `similar_pairs`
+   would; one that moved little (an IDF step) recomputes only its kept pairs (see MARGIN);
+   where a term's postings are capped (`max_candidates_per_term`), the later articles whose
+   window the change shifts are visited again;
 3. lists are recomputed for the ends of every pair that moved, the changed articles and their
    neighbours, the articles whose listed titles match anew, and those whose story changed;
    stories are regrouped only in the parts of the link graph that hold a changed link.
