@@ -1,7 +1,8 @@
 """Time find_related on generated news archives of 1k, 10k and 50k articles; print a table.
 
-Not a test: run it by hand, `python3 benchmarks/related_bench.py [sizes...] [--stability]`,
-and copy the table into benchmarks/README_related.md.
+Not a test: run it by hand, `python3 benchmarks/related_bench.py [sizes...] [--stability]
+[--updates N]`, and copy the table into benchmarks/README_related.md. `--updates N` times N
+single-article changes through the incremental index (generator/related_state.py) at 10k.
 
 The archive grows the way a digest does: a steady 30 articles a day from 6 sources, so 50k
 articles span about 4.5 years. Each article belongs to one of 300 topics (a few of them much
@@ -15,8 +16,11 @@ suffix, and one the site does not have.
 from __future__ import annotations
 
 import argparse
+import gc
+import pickle
 import random
 import resource
+import statistics
 import sys
 import time
 from dataclasses import replace
@@ -26,7 +30,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from generator.model import Article
-from generator.related import Related, RelatedConfig, find_related
+from generator.related import Related, RelatedConfig, find_related, text_settings
+from generator.related_index import RelatedDoc
+from generator.related_lists import RelatedLists
+from generator.related_state import RelatedIndex
 
 PER_DAY = 30
 SOURCES = ("north", "south", "east", "west", "wire", "radio")
@@ -138,12 +145,83 @@ def stability(articles: list[Article], cfg: RelatedConfig, edits: int = 5) -> No
           f"{items} changed at all")
 
 
+def updates(articles: list[Article], cfg: RelatedConfig, count: int) -> None:
+    """Time `count` one-article changes through the incremental index against one run of
+    find_related from scratch; check the last result equals find_related's."""
+    settings = text_settings(cfg)
+    began = time.process_time()
+    scratch = find_related(articles, cfg, reasons=False)
+    from_scratch = time.process_time() - began
+    gc.collect()
+    rss = _rss_mb()
+    began = time.process_time()
+    index = RelatedIndex.build([RelatedDoc.of(a, settings) for a in articles], cfg)
+    lists = RelatedLists()
+    assert lists.related(index, articles) == scratch
+    built = time.process_time() - began
+    gc.collect()
+    grown = _rss_mb() - rss
+    rows, _ = index.rows_changed()
+    blobs = {i: pickle.dumps(row, pickle.HIGHEST_PROTOCOL) for i, row in rows.items()}
+    began = time.process_time()
+    RelatedIndex.from_rows({i: pickle.loads(b) for i, b in blobs.items()}, cfg)
+    loaded = time.process_time() - began
+    print(f"{len(articles)} articles: find_related from scratch {from_scratch:.2f} s; "
+          f"index built {built:.2f} s (+{grown:.0f} MB RSS; rows {sum(map(len, blobs.values())) / 2**20:.1f} MB "
+          f"pickled, loaded again in {loaded:.2f} s)")
+    rng = random.Random(11)
+    site = list(articles)
+    kinds = ("body", "body", "body", "title", "date", "add", "remove")
+    times: dict[str, list[float]] = {k: [] for k in kinds}
+    touched: list[int] = []
+    for k in range(count):
+        kind = kinds[k % len(kinds)]
+        at = rng.randrange(len(site))
+        target = site[at]
+        began = time.perf_counter()
+        if kind == "remove":
+            site.pop(at)
+            index.update(removed=[target.id])
+        else:
+            if kind == "body":
+                words = target.body_html.split()
+                new = replace(target, body_html=" ".join(words[: len(words) // 2]) + "</p>")
+            elif kind == "title":
+                new = replace(target, title=target.title + " again")
+            elif kind == "date":
+                new = replace(target, date=target.date + timedelta(hours=30))
+            else:
+                new = replace(target, id=f"new{k}", slug=f"new{k}", date=target.date + timedelta(hours=5))
+            site[at:at + (kind != "add")] = [new]
+            index.update([RelatedDoc.of(new, settings)])
+        ordered = sorted(site, key=lambda a: (-a.date.timestamp(), a.slug, a.id))
+        lists.related(index, ordered)
+        times[kind].append(time.perf_counter() - began)
+        touched.append(len(index.rows_changed()[0]))
+    for kind, seconds in times.items():
+        if seconds:
+            print(f"  {kind:>6}: {len(seconds):>3} changes, median {1000 * statistics.median(seconds):6.1f} ms, "
+                  f"max {1000 * max(seconds):6.1f} ms (wall clock, lists made included)")
+    print(f"  rows rewritten per change: median {statistics.median(touched):.0f}, max {max(touched)}")
+    ordered = sorted(site, key=lambda a: (-a.date.timestamp(), a.slug, a.id))
+    same = lists.related(index, ordered) == find_related(ordered, cfg, reasons=False)
+    print(f"  after {count} changes, equal to find_related from scratch: {same}")
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def _links(items: tuple) -> list[str]:
     return [i.article.id if i.article else i.title for i in items]
 
 
-def main(sizes: list[int], repeat: int, check_stability: bool) -> None:
+def main(sizes: list[int], repeat: int, check_stability: bool, changes: int = 0) -> None:
     cfg = RelatedConfig()
+    if changes:
+        updates(generate(10_000), cfg, changes)
+        return
     print(f"{'articles':>9} {'seconds':>8} {'ms/article':>11} {'with related':>13} "
           f"{'mean items':>11} {'stories':>8} {'max RSS MB':>11}")
     timings = {}
@@ -169,5 +247,7 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the fastest counts")
     parser.add_argument("--stability", action="store_true",
                         help="also count the lists one edit or one new article changes (10k)")
+    parser.add_argument("--updates", type=int, default=0, metavar="N",
+                        help="only time N one-article changes through the incremental index (10k)")
     args = parser.parse_args()
-    main(args.sizes, args.repeat, args.stability)
+    main(args.sizes, args.repeat, args.stability, args.updates)

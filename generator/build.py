@@ -8,7 +8,7 @@ from .config import Config
 from .errors import BuildFailed
 from .executors import ExecutorFactory
 from .progress import Progress
-from .related import Related, find_related
+from .related import Related
 from .site import Site
 
 __all__ = ["BuildReport", "Builder", "Stopwatch", "build", "load_site"]
@@ -26,5 +26,4 @@ def load_site(cfg: Config) -> tuple[Site, Related]:
         site, read = builder.load()
         if read.errors:
             raise BuildFailed(read.errors, tuple(read.warnings))
-        articles = builder.with_bodies(list(site.articles), read)
-        return site, find_related(articles, cfg.related)
+        return site, builder.related_with_reasons(site, read)

@@ -33,7 +33,8 @@ from .paths import shown_path
 from .progress import Progress
 from .readers import Parsed, ReadResult, discover, read_all, read_settings
 from .redirects import Redirect, redirect_files
-from .related import Related, find_related
+from .related import Related
+from .related_lists import KeptRelated, with_reasons
 from .render import Rendered, RenderJob, render_pages
 from .site import Site, duplicate_errors
 from .sitemap import sitemap_entries, sitemap_files
@@ -104,6 +105,7 @@ class Builder:
         self.written = _Written()
         self.site: Site | None = None
         self.related: Related | None = None
+        self.kept_related = KeptRelated(self.store)  # the incremental related index
         self._memos: dict[str, dict] = {}  # results kept by key, while the Builder lives
 
     def reconfigure(self, cfg: Config) -> None:
@@ -125,9 +127,6 @@ class Builder:
         read = self._read(discover(cfg.content_dir, cfg.root))
         return Site.from_articles(read.articles, cfg, Urls.for_config(cfg), check=False), read
 
-    def with_bodies(self, articles: list[Article], read: ReadResult) -> list[Article]:
-        return self._bodies(articles, read)
-
     # The pipeline.
 
     def update(self, changed: Iterable[Path] = ()) -> BuildReport:
@@ -138,9 +137,11 @@ class Builder:
             return self._update(clock)
         except BuildFailed:
             self.store.rollback()
+            self.kept_related.forget()
             raise
         except Exception as exc:  # noqa: BLE001 - a bug of ours: an error with its stage
             self.store.rollback()
+            self.kept_related.forget()
             raise BuildFailed([internal_error(f"({clock.stage})", exc)]) from exc
 
     def _update(self, clock: Stopwatch) -> BuildReport:
@@ -283,23 +284,17 @@ class Builder:
         return warnings
 
     def _relate(self, site: Site, read: ReadResult) -> Related:
-        """Related reading, reused while no article changed. Term counts are kept by article:
-        only articles read anew are tokenized, so no body need be loaded for the others."""
-        key = fingerprint(self.cfg.related, [a.fingerprint for a in site.articles])
-        kept = self.store.blob("related")
-        if kept is not None and kept[0] == key:
-            return kept[1]
-        memo_blob = self.store.blob("terms")
-        memo = memo_blob[1] if memo_blob else {}
-        weights = f":{self.cfg.related.title_weight}:{self.cfg.related.summary_weight}"
-        missing = [a for a in site.articles if a.fingerprint + weights not in memo]
-        fresh = {a.id: a for a in self._bodies(missing, read)}
-        articles = [fresh.get(a.id, a) for a in site.articles]
-        related = find_related(articles, self.cfg.related, memo, reasons=False)
-        live = {a.fingerprint + weights for a in site.articles}
-        self.store.put_blob("terms", "", {k: v for k, v in memo.items() if k in live})
-        self.store.put_blob("related", key, related)
-        return related
+        """Related reading, brought up to date by the articles read anew: only they are
+        tokenized, so no body need be loaded for the others (generator/related_state.py)."""
+        return self.kept_related.related(self.cfg.related, site.articles,
+                                         lambda articles: self._bodies(articles, read))
+
+    def related_with_reasons(self, site: Site, read: ReadResult) -> Related:
+        """What `digest related` explains: every item with its reasons."""
+        index = self.kept_related.updated(self.cfg.related, site.articles,
+                                          lambda articles: self._bodies(articles, read))
+        self.store.commit()
+        return with_reasons(index, site.articles)
 
     def _read(self, sources: list) -> ReadResult:
         if self.known is None:

@@ -28,18 +28,24 @@ lists, so page context should hold a list's articles, not its scores.
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .config import RelatedConfig
 from .model import Article
-from .related_index import Pair, TextSettings, shared_terms, similar_pairs, vectors
+from .related_index import (
+    Pair,
+    TextSettings,
+    shared_terms,
+    similar_pairs,
+    stamp_of,
+    tag_slugs,
+    vectors,
+)
 from .related_titles import TitleIndex
 from .text import slugify
 
-_DAY = 86400.0
-_SHOWN_TERMS = 4  # shared terms named in a reason
+SHOWN_TERMS = 4  # shared terms named in a reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +65,6 @@ class Related:
 
 
 def find_related(articles: Sequence[Article], cfg: RelatedConfig,
-                 memo: MutableMapping[str, Counter[str]] | None = None,
                  reasons: bool = True) -> Related:
     """Related reading for every article of the site.
 
@@ -67,19 +72,12 @@ def find_related(articles: Sequence[Article], cfg: RelatedConfig,
     ties by slug, then id (the order Site.articles has).
     """
     n = len(articles)
-    stamps = [a.date.timestamp() / _DAY for a in articles]
+    stamps = [stamp_of(a) for a in articles]
     newest = sorted(range(n), key=lambda i: (-stamps[i], articles[i].slug, articles[i].id))
     rank = {i: r for r, i in enumerate(newest)}
-    vecs = vectors(articles, TextSettings(cfg.title_weight, cfg.summary_weight,
-                                          cfg.max_doc_share, cfg.top_terms), memo)
-    tags = [frozenset(filter(None, map(slugify, a.tags))) for a in articles]
-    story_days = cfg.story_window_days if cfg.stories else 0
-    horizon = max(cfg.window_days, story_days) if cfg.window_days else 0
-    # The lowest text similarity that could still matter: a computed item's text score plus
-    # its largest tag bonus, or a story link.
-    floor = max(0.0, cfg.min_score - cfg.tag_bonus)
-    if cfg.stories:
-        floor = min(floor, cfg.story_min_score)
+    vecs = vectors(articles, text_settings(cfg))
+    tags = [tag_slugs(a.tags) for a in articles]
+    horizon, floor = reach(cfg)
     oldest = sorted(range(n), key=lambda i: (stamps[i], articles[i].slug, articles[i].id))
     pairs = similar_pairs(oldest, stamps, vecs, horizon, cfg.max_candidates_per_term, floor)
 
@@ -111,13 +109,29 @@ def find_related(articles: Sequence[Article], cfg: RelatedConfig,
         room = cfg.count - len(explicit[i]) if cfg.count_includes_explicit else cfg.count
         best = sorted(candidates[i], key=lambda c: (-c[0], rank[c[1]]))[: max(0, room)]
         computed = tuple(
-            _computed_item(article, articles[j], score, shared_terms(vecs[i], vecs[j], _SHOWN_TERMS),
+            computed_item(article, articles[j], score, shared_terms(vecs[i], vecs[j], SHOWN_TERMS),
                            tags[i] & tags[j], stamps[i] - stamps[j])
             if reasons else RelatedItem(articles[j], articles[j].title, score, False, ())
             for score, j in best
         )
         by_article[article.id] = explicit[i] + computed
     return Related(by_article, stories, story_of)
+
+
+def text_settings(cfg: RelatedConfig) -> TextSettings:
+    return TextSettings(cfg.title_weight, cfg.summary_weight, cfg.max_doc_share, cfg.top_terms)
+
+
+def reach(cfg: RelatedConfig) -> tuple[float, float]:
+    """How far apart in days (0 = any) and how similar two articles must be to matter."""
+    story_days = cfg.story_window_days if cfg.stories else 0
+    horizon = max(cfg.window_days, story_days) if cfg.window_days else 0
+    # The lowest text similarity that could still matter: a computed item's text score plus
+    # its largest tag bonus, or a story link.
+    floor = max(0.0, cfg.min_score - cfg.tag_bonus)
+    if cfg.stories:
+        floor = min(floor, cfg.story_min_score)
+    return horizon, floor
 
 
 def _score(similarity: float, tags_a: frozenset[str], tags_b: frozenset[str], days: float,
@@ -130,25 +144,32 @@ def _score(similarity: float, tags_a: frozenset[str], tags_b: frozenset[str], da
 
 
 def _explicit(article: Article, titles: TitleIndex, cfg: RelatedConfig) -> tuple[RelatedItem, ...]:
-    """The listed titles in their order: links where they match, plain text where not.
+    matches = (titles.match(t, cfg.title_match_threshold) for t in article.similar)
+    return explicit_items(article.id, [(t, m.article, m.score) if m else (t, None, 0.0)
+                                       for t, m in zip(article.similar, matches)])
+
+
+def explicit_items(own: str, listed: Sequence[tuple[str, Article | None, float]]
+                   ) -> tuple[RelatedItem, ...]:
+    """The listed titles in their order (each with the site article it matches and the match's
+    score): links where they match, plain text where not.
 
     A title matching the article itself, or one already listed, stays plain text or is dropped:
     a page does not recommend itself, nor the same article twice.
     """
     items = []
     seen: set[str] = set()
-    for title in article.similar:
-        match = titles.match(title, cfg.title_match_threshold)
-        if match is None or match.article.id == article.id:
+    for title, match, score in listed:
+        if match is None or match.id == own:
             items.append(RelatedItem(None, title, 0.0, True, ("listed, no site article matches",)))
-        elif match.article.id not in seen:
-            seen.add(match.article.id)
-            items.append(RelatedItem(match.article, match.article.title, match.score, True,
-                                     (f"explicit match (score {match.score:.2f})",)))
+        elif match.id not in seen:
+            seen.add(match.id)
+            items.append(RelatedItem(match, match.title, score, True,
+                                     (f"explicit match (score {score:.2f})",)))
     return tuple(items)
 
 
-def _computed_item(article: Article, other: Article, score: float, terms: list[str],
+def computed_item(article: Article, other: Article, score: float, terms: list[str],
                    tags: frozenset[str], days: float) -> RelatedItem:
     reasons = []
     if terms:

@@ -17,11 +17,13 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import Article
-from .text import html_to_text
+from .text import html_to_text, slugify
+
+DAY = 86400.0
 
 # BM25's term-frequency saturation. No length normalisation (BM25's b): the vectors are
 # normalised to unit length instead, which is what makes a score comparable across articles.
@@ -85,6 +87,41 @@ class Pair:
     older: int
     newer: int
     similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedDoc:
+    """What related reading reads of an article, and nothing more (never its body): its text
+    only as field-weighted term counts. The narrow input of the incremental index."""
+
+    id: str
+    title: str
+    slug: str
+    stamp: float  # the date, in days since the epoch
+    category: str
+    tags: frozenset[str]  # as slugs: tags are compared that way
+    similar: tuple[str, ...]  # the titles it lists as similar
+    counts: Mapping[str, float]  # term_counts of its title, summary and body
+    fingerprint: str = ""  # the article's: an equal one means an equal doc
+    lead: tuple[str, ...] = ()  # a derived title's summary start, where listed titles look too
+
+    @classmethod
+    def of(cls, article: Article, settings: TextSettings,
+           known: dict[str, str] | None = None) -> RelatedDoc:
+        from .related_titles import title_lead  # it imports this module's stop words
+
+        return cls(article.id, article.title, article.slug, stamp_of(article), article.category,
+                   tag_slugs(article.tags), article.similar,
+                   term_counts(article, settings, known), article.fingerprint,
+                   title_lead(article.title, article.summary))
+
+
+def stamp_of(article: Article) -> float:
+    return article.date.timestamp() / DAY
+
+
+def tag_slugs(tags: Sequence[str]) -> frozenset[str]:
+    return frozenset(filter(None, map(slugify, tags)))
 
 
 def terms(text: str, known: dict[str, str] | None = None) -> list[str]:
@@ -153,6 +190,22 @@ def df_step(df: int) -> float:
     return 2 ** (round(math.log2(df) * DF_STEPS) / DF_STEPS)
 
 
+def common_cut(article_count: int, settings: TextSettings) -> float:
+    """The most articles a term may be in before `max_doc_share` calls it too common.
+
+    On a small site a share alone would drop a topic's own words (30% of 20 articles is 6), so
+    a term is "too common" only when it is also in more than a few articles.
+    """
+    return max(settings.max_doc_share * article_count, MIN_COMMON)
+
+
+def idf_value(df: int, base: int, most: float) -> float | None:
+    """The IDF of a term in `df` articles, or None when it is left out (see idf_table)."""
+    if 2 <= df <= most:
+        return math.log(1 + base / (df_step(df) + IDF_SMOOTHING))
+    return None
+
+
 def idf_table(counts: Sequence[Mapping[str, float]], settings: TextSettings) -> dict[str, float]:
     """IDF of every term that can connect articles, from each article's term counts.
 
@@ -163,49 +216,38 @@ def idf_table(counts: Sequence[Mapping[str, float]], settings: TextSettings) -> 
     df: Counter[str] = Counter()
     for c in counts:
         df.update(c.keys())
-    # On a small site a share alone would drop a topic's own words (30% of 20 articles is 6),
-    # so a term is "too common" only when it is also in more than a few articles.
-    most = max(settings.max_doc_share * len(counts), MIN_COMMON)
+    most = common_cut(len(counts), settings)
     base = idf_base(len(counts))
-    steps: dict[int, float] = {}
+    steps: dict[int, float | None] = {}
     idf = {}
     for term, n in df.items():
-        if 2 <= n <= most:
-            if n not in steps:
-                steps[n] = math.log(1 + base / (df_step(n) + IDF_SMOOTHING))
+        if n not in steps:
+            steps[n] = idf_value(n, base, most)
+        if steps[n] is not None:
             idf[term] = steps[n]
     return idf
 
 
-def vectors(articles: Sequence[Article], settings: TextSettings,
-            memo: MutableMapping[str, Counter[str]] | None = None) -> list[dict[str, float]]:
+def weigh(counts: Mapping[str, float], idf: Mapping[str, float], top_terms: int) -> dict[str, float]:
+    """An article's `top_terms` most distinctive terms -> weight, normalised to unit length."""
+    # Negated weights, so that a plain sort puts the heaviest first and ties go by term:
+    # the choice never depends on the order the words appear in.
+    weighted = [(-idf[t] * tf * (K1 + 1) / (tf + K1), t) for t, tf in counts.items() if t in idf]
+    weighted.sort()
+    top = weighted[:top_terms]
+    norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
+    return {t: -w / norm for w, t in top}
+
+
+def vectors(articles: Sequence[Article], settings: TextSettings) -> list[dict[str, float]]:
     """Each article's `top_terms` most distinctive terms -> weight, normalised to unit length.
 
-    `memo` keeps term counts between builds, by the article's fingerprint: reading the text is
-    most of the work, and an unchanged article's counts cannot change.
+    (Between builds, `related_state.RelatedIndex` keeps each article's term counts instead.)
     """
     known: dict[str, str] = {}
-    counts = []
-    weights = f":{settings.title_weight}:{settings.summary_weight}"
-    for article in articles:
-        key = article.fingerprint + weights if article.fingerprint else None
-        found = memo.get(key) if memo is not None and key else None
-        if found is None:
-            found = term_counts(article, settings, known)
-            if memo is not None and key:
-                memo[key] = found
-        counts.append(found)
+    counts = [term_counts(article, settings, known) for article in articles]
     idf = idf_table(counts, settings)
-    result = []
-    for c in counts:
-        # Negated weights, so that a plain sort puts the heaviest first and ties go by term:
-        # the choice never depends on the order the words appear in.
-        weighted = [(-idf[t] * tf * (K1 + 1) / (tf + K1), t) for t, tf in c.items() if t in idf]
-        weighted.sort()
-        top = weighted[: settings.top_terms]
-        norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
-        result.append({t: -w / norm for w, t in top})
-    return result
+    return [weigh(c, idf, settings.top_terms) for c in counts]
 
 
 def shared_terms(a: dict[str, float], b: dict[str, float], limit: int) -> list[str]:

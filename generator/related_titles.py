@@ -68,6 +68,19 @@ def _pairs(key: str) -> list[str]:
     return [f"{a} {b}" for a, b in pairwise(words)]
 
 
+def title_features(title: str, lead: tuple[str, ...] = ()) -> frozenset[str]:
+    """Everything of a title the index looks it up by: its keys, its words and word pairs,
+    and the words of its lead (a derived title's summary start).
+
+    A listed title's match can change only when a site title sharing one of these comes, goes,
+    or moves in site order: an incremental index re-matches just those.
+    """
+    keys = title_keys(title)
+    return frozenset([*("k:" + k for k in keys), *("w:" + w for w in _content_words(keys[-1])),
+                      *("p:" + p for p in _pairs(keys[-1])),
+                      *("w:" + w for w in _content_words(" ".join(lead)))])
+
+
 @dataclass(frozen=True, slots=True)
 class TitleIndex:
     """Site titles by key and by word, in site order, so the newest article wins a shared title."""
@@ -90,7 +103,10 @@ class TitleIndex:
         leads: dict[int, tuple[str, ...]] = {}
         by_lead_word: dict[str, list[int]] = {}
         for i, article in enumerate(articles):
-            lead = _lead(article)
+            # A RelatedDoc carries its lead; an Article's is worked out from its summary.
+            lead = getattr(article, "lead", None)
+            if lead is None:
+                lead = title_lead(article.title, article.summary)
             if lead:
                 leads[i] = lead
                 for word in _content_words(" ".join(lead)):
@@ -174,13 +190,13 @@ class TitleIndex:
         return [i for _, i in ranked[:_FUZZY_CANDIDATES]]
 
 
-def _lead(article: Article) -> tuple[str, ...]:
+def title_lead(title: str, summary: str) -> tuple[str, ...]:
     """The first words of the summary, for an article whose title was taken from it (its
     title's key starts the summary's key); () for any other."""
-    if not article.summary:
+    if not summary:
         return ()
-    title = _key(article.title.rstrip("…").strip())
-    summary = _key(" ".join(article.summary.split()[:_LEAD_WORDS]))
+    title = _key(title.rstrip("…").strip())
+    summary = _key(" ".join(summary.split()[:_LEAD_WORDS]))
     if not title or not (summary == title or summary.startswith(title + " ")):
         return ()
     return tuple(summary.split())

@@ -8,6 +8,8 @@ What a build keeps between runs, in tables a rebuild reads and writes only in pa
 - `bodies`: article bodies apart, read only for the pages that render them.
 - `pages`: per output folder and file, the signature of what the page was made from, its size
   and a hash of its bytes.
+- `rows`: results kept a row per item (the related index, a row per article), so that an
+  edit rewrites only the rows it changed.
 - `blobs`: named results with the key they were made under (related reading, feeds, the
   sitemap), reused while the key holds.
 
@@ -40,6 +42,7 @@ CREATE TABLE IF NOT EXISTS bodies (path TEXT PRIMARY KEY, digest TEXT, body TEXT
 CREATE TABLE IF NOT EXISTS pages (target TEXT, path TEXT, inputs BLOB, size INTEGER,
     hash TEXT, PRIMARY KEY (target, path));
 CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, key TEXT, value BLOB);
+CREATE TABLE IF NOT EXISTS rows (kind TEXT, key TEXT, value BLOB, PRIMARY KEY (kind, key));
 """
 
 
@@ -180,6 +183,25 @@ class Store:
     def put_blob(self, name: str, key: str, value: Any) -> None:
         self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)",
                          (name, key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+
+    # Results kept a row per item.
+
+    def rows(self, kind: str) -> dict[str, Any]:
+        return {key: pickle.loads(value) for key, value in self._db.execute(
+            "SELECT key, value FROM rows WHERE kind = ?", (kind,))}
+
+    def put_rows(self, kind: str, rows: dict[str, Any]) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?)",
+                             [(kind, key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+                              for key, value in rows.items()])
+
+    def drop_rows(self, kind: str, keys: Iterable[str] | None = None) -> None:
+        """Drop the rows of `keys`, or every row of the kind."""
+        if keys is None:
+            self._db.execute("DELETE FROM rows WHERE kind = ?", (kind,))
+        else:
+            self._db.executemany("DELETE FROM rows WHERE kind = ? AND key = ?",
+                                 [(kind, key) for key in keys])
 
     def commit(self) -> None:
         self._db.commit()

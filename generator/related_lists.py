@@ -1,0 +1,152 @@
+"""The incremental index's lists as `Related` (the site's Article objects put in for the ids),
+and the index kept in the build cache, a row per article.
+
+Making 50,000 RelatedItems at 10k articles takes longer than the index's update, so the items
+are kept: a list is made again only when the index changed it, or when an article it shows (or
+its owner) is a new object, i.e. was read again. Stories are remade when any changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import fields
+
+from .config import RelatedConfig
+from .fingerprints import fingerprint
+from .model import Article
+from .related import SHOWN_TERMS, Related, RelatedItem, computed_item, explicit_items, text_settings
+from .related_index import RelatedDoc, shared_terms
+from .related_state import RelatedIndex
+from .store import Store
+
+ROWS = 1  # the shape of RelatedIndex.row: a new one drops the kept rows
+
+
+class RelatedLists:
+    """Holds the last `Related` made from one index, to remake only what changed."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[RelatedItem, ...]] = {}
+        self.seen: dict[str, Article] = {}  # the Article object each list was made with
+        self.refs: dict[str, set[str]] = {}  # id -> ids whose list shows it
+        self.shows: dict[str, set[str]] = {}  # id -> ids its list shows
+        self.stories: tuple[tuple[Article, ...], ...] = ()
+        self.story_of: dict[str, int] = {}
+
+    def related(self, index: RelatedIndex, articles: Sequence[Article]) -> Related:
+        """`find_related(articles, cfg, reasons=False)`, from the index."""
+        by_id = {a.id: a for a in articles}
+        renewed = {a.id for a in articles if self.seen.get(a.id) is not a}
+        gone = self.seen.keys() - by_id.keys()
+        todo = set(index.shown) | renewed
+        for i in renewed | gone:
+            todo |= self.refs.get(i, set())
+        regroup = bool(todo & (index.group.keys() | self.story_of.keys()))
+        index.shown = set()
+        for i in gone:
+            self._forget(i)
+        for i in todo:
+            if i in by_id:
+                self._forget(i)
+                self.items[i], shows = _items(index, i, by_id, False)
+                self.seen[i] = by_id[i]
+                self.shows[i] = shows
+                for j in shows:
+                    self.refs.setdefault(j, set()).add(i)
+        if regroup:
+            self.stories, self.story_of = _stories(index, by_id)
+        return Related(dict(self.items), self.stories, dict(self.story_of))
+
+    def _forget(self, i: str) -> None:
+        self.items.pop(i, None)
+        self.seen.pop(i, None)
+        for j in self.shows.pop(i, ()):
+            self.refs.get(j, set()).discard(i)
+
+
+def with_reasons(index: RelatedIndex, articles: Sequence[Article]) -> Related:
+    """`find_related(articles, cfg)` with the reasons of every item: for `digest related`."""
+    by_id = {a.id: a for a in articles}
+    stories, story_of = _stories(index, by_id)
+    return Related({a.id: _items(index, a.id, by_id, True)[0] for a in articles}, stories,
+                   story_of)
+
+
+def _items(index: RelatedIndex, i: str, by_id: dict[str, Article],
+           reasons: bool) -> tuple[tuple[RelatedItem, ...], set[str]]:
+    """Article `i`'s list, and the ids it shows."""
+    doc, article = index.docs[i], by_id[i]
+    matched = index.matched.get(i, ())
+    listed = [(t, by_id[m[0]], m[1]) if m else (t, None, 0.0) for t, m in zip(doc.similar,
+                                                                                matched)]
+    items = explicit_items(i, listed)
+    computed = []
+    for j, score in index.computed.get(i, ()):
+        other = by_id[j]
+        if reasons:
+            computed.append(computed_item(
+                article, other, score, shared_terms(index.vecs[i], index.vecs[j], SHOWN_TERMS),
+                doc.tags & index.docs[j].tags, doc.stamp - index.docs[j].stamp))
+        else:
+            computed.append(RelatedItem(other, other.title, score, False, ()))
+    shows = {m[0] for m in matched if m} | {j for j, _ in index.computed.get(i, ())}
+    return items + tuple(computed), shows
+
+
+def _stories(index: RelatedIndex, by_id: dict[str, Article]
+             ) -> tuple[tuple[tuple[Article, ...], ...], dict[str, int]]:
+    """Each story newest first; stories in the order of their newest articles."""
+    groups = {g[0]: g for g in index.group.values()}
+    ordered = sorted(groups.values(), key=lambda g: index.rank(g[0]))
+    stories = tuple(tuple(by_id[i] for i in g) for g in ordered)
+    return stories, {a.id: s for s, story in enumerate(stories) for a in story}
+
+
+class KeptRelated:
+    """A Builder's related reading: the index loaded from the store once, brought up to date by
+    each build with the articles read anew, and only its changed rows written back."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.key = ""
+        self.index: RelatedIndex | None = None
+        self.lists = RelatedLists()
+
+    def related(self, cfg: RelatedConfig, articles: Sequence[Article],
+                bodies: Callable[[list[Article]], list[Article]]) -> Related:
+        """`find_related(articles, cfg, reasons=False)`; `bodies` gives articles their bodies."""
+        return self.lists.related(self.updated(cfg, articles, bodies), articles)
+
+    def updated(self, cfg: RelatedConfig, articles: Sequence[Article],
+                bodies: Callable[[list[Article]], list[Article]]) -> RelatedIndex:
+        key = fingerprint(cfg, [f.name for f in fields(RelatedDoc)], ROWS)
+        if key != self.key:
+            self.key, self.index, self.lists = key, self._load(key, cfg), RelatedLists()
+        settings, index = text_settings(cfg), self.index
+        if index is None:
+            known: dict[str, str] = {}
+            index = self.index = RelatedIndex.build(
+                [RelatedDoc.of(a, settings, known) for a in bodies(list(articles))], cfg)
+        else:
+            docs = index.docs
+            stale = [a for a in articles
+                     if a.id not in docs or not a.fingerprint or docs[a.id].fingerprint != a.fingerprint]
+            removed = docs.keys() - {a.id for a in articles}
+            known = {}
+            index.update([RelatedDoc.of(a, settings, known) for a in bodies(stale)], removed)
+        rows, gone = index.rows_changed()
+        self.store.put_rows("related", rows)
+        self.store.drop_rows("related", gone)
+        return index
+
+    def _load(self, key: str, cfg: RelatedConfig) -> RelatedIndex | None:
+        kept = self.store.blob("related-index")
+        if kept is not None and kept[0] == key:
+            return RelatedIndex.from_rows(self.store.rows("related"), cfg)
+        self.store.drop_rows("related")
+        self.store.put_blob("related-index", key, None)
+        return None
+
+    def forget(self) -> None:
+        """After a failed build: what the store holds (its last commit) is loaded again."""
+        self.key, self.index, self.lists = "", None, RelatedLists()
