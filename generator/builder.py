@@ -38,7 +38,7 @@ from .related_lists import KeptRelated, with_reasons
 from .render import Rendered, RenderJob, render_pages
 from .site import Site, duplicate_errors
 from .sitemap import sitemap_entries, sitemap_files
-from .store import CACHE_FOLDER, PageRow, Store
+from .store import CACHE_FOLDER, PageRow, Store, is_locked
 from .touched import Touched, pages_touched
 from .urls import Urls
 
@@ -142,6 +142,8 @@ class Builder:
         except Exception as exc:  # noqa: BLE001 - a bug of ours: an error with its stage
             self.store.rollback()
             self.kept_related.forget()
+            if is_locked(exc):  # not a bug: another digest process is writing the cache
+                raise BuildFailed([self.store.locked_error()]) from exc
             raise BuildFailed([internal_error(f"({clock.stage})", exc)]) from exc
 
     def _update(self, clock: Stopwatch) -> BuildReport:

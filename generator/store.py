@@ -29,10 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import ContentWarning
+from .errors import BuildFailed, ContentError, ContentWarning
+from .paths import shown_path
 
 CACHE_FOLDER = ".digest-cache"
 FILE = "build.sqlite"
+# How long a build waits for another digest process (a build, watch or serve of the same site)
+# to finish writing the cache before it gives up with an error saying so.
+BUSY_SECONDS = 30.0
 SCHEMA = 1
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -78,19 +82,22 @@ class Store:
             if not tag.exists():
                 tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
                                "# Digest's build cache; safe to delete.\n")
-            db = self._prepared(sqlite3.connect(path, timeout=30, check_same_thread=False))
+            db = self._prepared(sqlite3.connect(path, timeout=BUSY_SECONDS,
+                                                check_same_thread=False))
             if self._version(db) == _stamp():
                 return db
             db.close()
             reason = None
         except (sqlite3.DatabaseError, OSError) as exc:
+            if is_locked(exc):  # in use, not broken: never delete another process's cache
+                raise BuildFailed([self.locked_error()]) from None
             reason = f"{type(exc).__name__}: {exc}"
         # Another version's cache is dropped quietly; one that cannot be read, loudly.
         if reason:
             self.warning = f"the build cache could not be read ({reason}); building without it"
         for name in (FILE, FILE + "-wal", FILE + "-shm"):
             (self.folder / name).unlink(missing_ok=True)
-        db = self._prepared(sqlite3.connect(path, timeout=30, check_same_thread=False))
+        db = self._prepared(sqlite3.connect(path, timeout=BUSY_SECONDS, check_same_thread=False))
         db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (_stamp(),))
         db.commit()
         return db
@@ -106,6 +113,13 @@ class Store:
     def _version(db: sqlite3.Connection) -> str | None:
         row = db.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         return row[0] if row else None
+
+    def locked_error(self) -> ContentError:
+        where = shown_path(self.folder / FILE) if self.folder else CACHE_FOLDER
+        return ContentError(where, None, f"the build cache is in use by another digest process "
+                                         f"(a build, watch or serve of this site) and stayed "
+                                         f"locked for {BUSY_SECONDS:g} s; run again when it has "
+                                         f"finished, or build with --no-cache")
 
     def warnings(self) -> list[ContentWarning]:
         where = str(self.folder) if self.folder else CACHE_FOLDER
@@ -230,3 +244,8 @@ def _stamp() -> str:
 
     shapes = [f.name for kind in (Article, Parsed) for f in fields(kind)]
     return f"{SCHEMA}:{__version__}:{hashlib.blake2b(repr(shapes).encode()).hexdigest()[:16]}"
+
+
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's answer when another connection holds the database past the busy timeout."""
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)

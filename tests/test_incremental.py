@@ -120,6 +120,38 @@ def test_a_corrupt_cache_is_dropped_with_a_warning(tmp_path):
     assert tree(site / "output") == clean_build_of(site, tmp_path)
 
 
+@pytest.mark.parametrize("held_at", ["open", "update"])
+def test_a_cache_another_process_holds_is_an_error_and_stays(tmp_path, monkeypatch, held_at):
+    """A second digest process on the same site (a build beside `serve`, two builds at once)
+    waits for the cache, then fails saying why: never an internal error, and never a cache
+    dropped as if it were broken while the other process uses it."""
+    import sqlite3
+
+    from generator import store
+
+    site = site_without_search(tmp_path)
+    rebuild(site)
+    cfg = load_config(site / "config.yaml")
+    builder = Builder(cfg) if held_at == "update" else None
+    (site / "content/world/rail-tunnel.md").write_text(
+        (site / "content/world/rail-tunnel.md").read_text() + "\nOne more line.\n")
+    monkeypatch.setattr(store, "BUSY_SECONDS", 0.2)
+    other = sqlite3.connect(site / ".digest-cache" / CACHE_FILE)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(BuildFailed) as failed:
+            (builder or Builder(cfg)).update()
+    finally:
+        other.rollback()
+        other.close()
+    [error] = failed.value.errors
+    assert error.path.endswith(".digest-cache/" + CACHE_FILE)
+    assert "in use by another digest process" in error.message
+    assert "internal error" not in error.message
+    pages, rendered = map(int, re.search(r"(\d+) pages \((\d+) rendered\)", rebuild(site)).groups())
+    assert rendered < pages  # the cache survived: only what the edit touched renders
+
+
 def add_articles(site: Path, count: int) -> None:
     """Enough files that reading and rendering each split into several tasks for a pool."""
     for n in range(count):
