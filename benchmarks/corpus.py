@@ -29,6 +29,20 @@ def _word(rng: random.Random) -> str:
     return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
 
 
+def body_paragraphs(rng: random.Random, words: list[str]) -> list[str]:
+    """250-600 words in paragraphs of 40-90: a third from the topic's words, the rest common."""
+    paragraphs = []
+    total, written = rng.randint(250, 600), 0
+    while written < total:
+        length = min(rng.randint(40, 90), total - written)
+        sentence = [rng.choice(words) if rng.random() < 0.3 else rng.choice(COMMON)
+                    for _ in range(length)]
+        sentence[0] = sentence[0].capitalize()
+        paragraphs.append(" ".join(sentence) + ".")
+        written += length
+    return paragraphs
+
+
 def generate(n: int, dest: Path, seed: int = 20231001, per_day: int = PER_DAY) -> None:
     if per_day < 1:
         raise ValueError(f"per_day must be at least 1, not {per_day}")
@@ -50,16 +64,7 @@ def generate(n: int, dest: Path, seed: int = 20231001, per_day: int = PER_DAY) -
         title = " ".join([rng.choice(words).capitalize()] + rng.sample(words, 3) +
                          rng.sample(COMMON, 2)) + f" {i}"
         titles.append(title)
-        paragraphs = []
-        total = rng.randint(250, 600)
-        written = 0
-        while written < total:
-            length = min(rng.randint(40, 90), total - written)
-            sentence = [rng.choice(words) if rng.random() < 0.3 else rng.choice(COMMON)
-                        for _ in range(length)]
-            sentence[0] = sentence[0].capitalize()
-            paragraphs.append(" ".join(sentence) + ".")
-            written += length
+        paragraphs = body_paragraphs(rng, words)
         similar = [titles[rng.randrange(len(titles))] for _ in range(rng.randint(0, 2))]
         front = [
             "---",

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import COMMON, _word  # noqa: E402 - the benchmark corpus's words
+from corpus import _word, body_paragraphs  # noqa: E402 - the benchmark corpus's words
 
 CATEGORIES = ["news", "world", "local", "business", "sport", "culture", "science", "opinion"]
 AUTHORS = ["Ana Lima", "Tom Reyes", "Ines Park", "Joao Silva", "Mara Chen"]
@@ -121,15 +121,7 @@ def _redirects(rng: random.Random, i: int, date: datetime, slug: str) -> list[st
 
 
 def _body(rng: random.Random, vocab: list[str]) -> str:
-    paragraphs = []
-    total, written = rng.randint(250, 600), 0
-    while written < total:
-        length = min(rng.randint(40, 90), total - written)
-        sentence = [rng.choice(vocab) if rng.random() < 0.3 else rng.choice(COMMON)
-                    for _ in range(length)]
-        sentence[0] = sentence[0].capitalize()
-        paragraphs.append(" ".join(sentence) + ".")
-        written += length
+    paragraphs = body_paragraphs(rng, vocab)
     if len(paragraphs) > 1 and rng.random() < 0.3:
         paragraphs.insert(1, rng.choice(["<!--more-->", "<!-- more -->"]))
     return "\n\n".join(paragraphs)
