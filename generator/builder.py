@@ -289,12 +289,14 @@ class Builder:
         """Related reading, brought up to date by the articles read anew: only they are
         tokenized, so no body need be loaded for the others (generator/related_state.py)."""
         return self.kept_related.related(self.cfg.related, site.articles,
-                                         lambda articles: self._bodies(articles, read))
+                                         lambda articles: self._bodies(articles, read),
+                                         read.related_docs)
 
     def related_with_reasons(self, site: Site, read: ReadResult) -> Related:
         """What `digest related` explains: every item with its reasons."""
         index = self.kept_related.updated(self.cfg.related, site.articles,
-                                          lambda articles: self._bodies(articles, read))
+                                          lambda articles: self._bodies(articles, read),
+                                          read.related_docs)
         self.store.commit()
         return with_reasons(index, site.articles)
 
@@ -320,7 +322,10 @@ class Builder:
                 owed = kept[1] if kept else (set(), set())
                 self.store.put_blob(name, "", (owed[0] | full, owed[1] | card))
         self.store.commit()  # what did parse is worth keeping, even if the build fails later
-        return read
+        # The site's articles carry no body (`known`'s): a page gets its own article's body
+        # when it renders (`_with_bodies`), and every other page that lists or links an
+        # article, each sent to a worker, carries only what it shows of it.
+        return replace(read, articles=[self.known[a.source_path].article for a in read.articles])
 
     def _load_written(self) -> None:
         """In a new process, what the last build left comes from the store."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -32,7 +34,24 @@ def process_pool(jobs: int) -> Executor:
     another thread holds, locked."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.readers", "generator.render"])
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                               initializer=_end_with, initargs=(os.getpid(),))
+
+
+def _end_with(coordinator: int) -> None:
+    """Make this worker exit when the process that started its pool does. A Ctrl-C that
+    lands while the pool starts a worker can leave one the pool never learns of, waiting for
+    a task that never comes; it would outlive `digest serve`, and keep the fork server alive."""
+    try:
+        handle = os.pidfd_open(coordinator)
+    except (AttributeError, OSError):  # no pidfd (not Linux 5.3+), or the coordinator is gone
+        return
+
+    def wait() -> None:
+        select.select([handle], [], [])  # readable once the coordinator has exited
+        os._exit(0)
+
+    threading.Thread(target=wait, name="digest-end-with-coordinator", daemon=True).start()
 
 
 class StageExecutor(Executor):
@@ -70,6 +89,17 @@ class StageExecutor(Executor):
             self._real = (self._factory or process_pool)(self.jobs)
         return self._real.submit(fn, *args, **kwargs)
 
+    def abandon(self) -> None:
+        """Stop a local pool's workers now, mid-task: the build was interrupted (Ctrl-C,
+        SIGTERM) and their work is not wanted. Waiting instead can hang for good: an interrupt
+        that lands while the pool is starting its workers leaves one waiting for a task that
+        its shutdown never sends (seen in `serve`'s stop test)."""
+        processes = list((getattr(self._real, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self._real is None:
             return
@@ -84,8 +114,22 @@ def stage_executor(jobs: int, factory: ExecutorFactory | None) -> Iterator[Stage
     executor = StageExecutor(jobs, factory)
     try:
         yield executor
-    finally:
+    except (KeyboardInterrupt, SystemExit):  # stopped: the workers' work is not wanted
+        executor.abandon()
+        _wait_for(executor)
+        raise
+    except BaseException:
+        _wait_for(executor)
+        raise
+    _wait_for(executor)
+
+
+def _wait_for(executor: StageExecutor) -> None:
+    try:
         executor.shutdown(wait=True, cancel_futures=True)
+    except (KeyboardInterrupt, SystemExit):  # stopped while waiting for the workers to end
+        executor.abandon()
+        raise
 
 
 def executor_factory(spec: str, jobs: int) -> tuple[ExecutorFactory | None, Callable[[], None]]:

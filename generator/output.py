@@ -75,6 +75,7 @@ class Staging:
         self.root = output_dir.resolve()
         self.folder = self.root / self.FOLDER
         self._checked: dict[str, bool] = {}
+        self._staged_folders: set[str] = set()
         self._lock: int | None = None
 
     def open(self) -> Staging:
@@ -92,6 +93,7 @@ class Staging:
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         shutil.rmtree(self.folder, ignore_errors=True)  # what a crashed build left behind
         self.folder.mkdir()
+        self._staged_folders = set()
         return self
 
     def put(self, relative: str, data: bytes) -> bool:
@@ -102,12 +104,14 @@ class Staging:
                 return False
         except OSError:
             pass
-        staged = self.folder / relative
-        try:
-            staged.write_bytes(data)
-        except FileNotFoundError:
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            staged.write_bytes(data)
+        # Most pages have a folder of their own: made here before the first write into it,
+        # rather than after a failed open.
+        folder = relative.rpartition("/")[0]
+        if folder not in self._staged_folders:
+            os.makedirs(os.path.join(self.folder, folder), exist_ok=True)
+            self._staged_folders.add(folder)
+        with open(os.path.join(self.folder, relative), "wb") as handle:
+            handle.write(data)
         return True
 
     def read(self, relative: str) -> bytes:
@@ -179,6 +183,7 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+        self._staged_folders = set()
         if self._lock is not None:
             os.close(self._lock)  # closing releases the lock
             self._lock = None
@@ -188,21 +193,32 @@ class Staging:
         parts = relative.split("/")
         if not relative or relative.startswith("/") or ".." in parts or parts[0] == self.FOLDER:
             raise _outside(self.root, relative)
-        folder = "/".join(parts[:-1])
-        inside = self._checked.get(folder)
-        if inside is None:  # resolved once per folder: most sites have few
-            real = (self.root / folder).resolve()
-            inside = self._checked[folder] = real == self.root or self.root in real.parents
-        if not inside:
+        if not self._inside("/".join(parts[:-1])):
             raise _outside(self.root, relative)
         # The file itself may be a link: os.replace swaps the link, never what it points to.
         return self.root / relative
+
+    def _inside(self, folder: str) -> bool:
+        """Whether output/folder really is inside output/, links followed. Checked once per
+        folder, from its parent's answer: a folder that is not a link is inside exactly when
+        its parent is, so a page's own folder costs one lstat, not one per path component."""
+        inside = self._checked.get(folder)
+        if inside is None:
+            parent, _, name = folder.rpartition("/")
+            if folder and name not in ("", ".") and not os.path.islink(self.root / folder):
+                inside = self._inside(parent)
+            else:
+                real = (self.root / folder).resolve()
+                inside = real == self.root or self.root in real.parents
+            self._checked[folder] = inside
+        return inside
 
     def __getstate__(self) -> dict[str, Path]:
         return {"root": self.root, "folder": self.folder}
 
     def __setstate__(self, state: dict[str, Path]) -> None:
         self.root, self.folder, self._checked = state["root"], state["folder"], {}
+        self._staged_folders = set()
         self._lock = None
 
 

@@ -8,7 +8,7 @@ its owner) is a new object, i.e. was read again. Stories are remade when any cha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
 
 from .config import RelatedConfig
@@ -113,27 +113,27 @@ class KeptRelated:
         self.lists = RelatedLists()
 
     def related(self, cfg: RelatedConfig, articles: Sequence[Article],
-                bodies: Callable[[list[Article]], list[Article]]) -> Related:
-        """`find_related(articles, cfg, reasons=False)`; `bodies` gives articles their bodies."""
-        return self.lists.related(self.updated(cfg, articles, bodies), articles)
+                bodies: Callable[[list[Article]], list[Article]],
+                made: Mapping[str, RelatedDoc] | None = None) -> Related:
+        """`find_related(articles, cfg, reasons=False)`; `bodies` gives articles their bodies,
+        `made` the docs the readers already made (by source path)."""
+        return self.lists.related(self.updated(cfg, articles, bodies, made), articles)
 
     def updated(self, cfg: RelatedConfig, articles: Sequence[Article],
-                bodies: Callable[[list[Article]], list[Article]]) -> RelatedIndex:
+                bodies: Callable[[list[Article]], list[Article]],
+                made: Mapping[str, RelatedDoc] | None = None) -> RelatedIndex:
         key = fingerprint(cfg, [f.name for f in fields(RelatedDoc)], ROWS)
         if key != self.key:
             self.key, self.index, self.lists = key, self._load(key, cfg), RelatedLists()
-        settings, index = text_settings(cfg), self.index
+        index = self.index
         if index is None:
-            known: dict[str, str] = {}
-            index = self.index = RelatedIndex.build(
-                [RelatedDoc.of(a, settings, known) for a in bodies(list(articles))], cfg)
+            index = self.index = RelatedIndex.build(_docs(cfg, articles, bodies, made), cfg)
         else:
             docs = index.docs
             stale = [a for a in articles
                      if a.id not in docs or not a.fingerprint or docs[a.id].fingerprint != a.fingerprint]
             removed = docs.keys() - {a.id for a in articles}
-            known = {}
-            index.update([RelatedDoc.of(a, settings, known) for a in bodies(stale)], removed)
+            index.update(_docs(cfg, stale, bodies, made), removed)
         rows, gone = index.rows_changed()
         self.store.put_rows("related", rows)
         self.store.drop_rows("related", gone)
@@ -150,3 +150,18 @@ class KeptRelated:
     def forget(self) -> None:
         """After a failed build: what the store holds (its last commit) is loaded again."""
         self.key, self.index, self.lists = "", None, RelatedLists()
+
+
+def _docs(cfg: RelatedConfig, articles: Sequence[Article],
+          bodies: Callable[[list[Article]], list[Article]],
+          made: Mapping[str, RelatedDoc] | None) -> list[RelatedDoc]:
+    """Each article's RelatedDoc, in order: the reader's where it was made from this very
+    article (the same id and fingerprint), else made here from the article's body."""
+    made = made or {}
+    ready = [made.get(a.source_path) for a in articles]
+    ready = [d if d is not None and a.fingerprint and (d.id, d.fingerprint) == (a.id, a.fingerprint)
+             else None for a, d in zip(articles, ready)]
+    settings, known = text_settings(cfg), {}
+    fresh = iter([RelatedDoc.of(a, settings, known)
+                  for a in bodies([a for a, d in zip(articles, ready) if d is None])])
+    return [d if d is not None else next(fresh) for d in ready]

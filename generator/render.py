@@ -10,6 +10,8 @@ from datetime import date, datetime
 from functools import partial
 
 import jinja2
+from jinja2 import nodes
+from jinja2.ext import Extension
 
 from .config import Config
 from .dates import MONTH_NAMES
@@ -72,10 +74,47 @@ def make_environment(templates: dict[str, str]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        extensions=[FragmentCache],
     )
     env.filters.update(long_date=long_date, short_date=short_date, clock=clock,
                        iso=iso_date, thousands=thousands, slugify=slugify)
     return env
+
+
+class FragmentCache(Extension):
+    """`{% cache key, ... %}...{% endcache %}`: the block's output is made once per key and
+    reused, as Hugo's partialCached. The keys must name everything the block shows besides the
+    environment's globals (which are fixed for a job): the lists give an entry the article's
+    id and card, so an article listed on seven pages is rendered once per worker, not seven
+    times. Each worker keeps the latest CACHED fragments."""
+
+    tags = {"cache"}
+    CACHED = 16_384
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        environment.extend(fragments={})
+        self.tags_seen = 0
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        # Which tag, in the key: two tags given the same values are two fragments.
+        self.tags_seen += 1
+        key = [nodes.Const(self.tags_seen), parser.parse_expression()]
+        while parser.stream.skip_if("comma"):
+            key.append(parser.parse_expression())
+        body = parser.parse_statements(("name:endcache",), drop_needle=True)
+        return nodes.CallBlock(self.call_method("_cached", [nodes.Tuple(key, "load")]),
+                               [], [], body).set_lineno(lineno)
+
+    def _cached(self, key: tuple, caller) -> str:
+        fragments = self.environment.fragments
+        made = fragments.get(key)
+        if made is None:
+            made = fragments[key] = caller()
+            if len(fragments) > self.CACHED:
+                del fragments[next(iter(fragments))]  # the oldest
+        return made
 
 
 class _Sources(jinja2.BaseLoader):

@@ -69,6 +69,22 @@ def test_never_writes_through_a_symlink_out_of_the_output(tmp_path):
     assert list(elsewhere.iterdir()) == []
 
 
+@pytest.mark.parametrize("page", ["2023/12/01/index.html", "2023/12/01/story/index.html",
+                                  "2023/./12/01/index.html"])
+def test_never_writes_through_a_symlink_deeper_in_the_output(tmp_path, page):
+    """Folders are checked from their parent's answer: a link anywhere on the way counts."""
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "2023" / "12").mkdir(parents=True)
+    (out / "2023" / "12" / "01").symlink_to(elsewhere)
+    (out / "2023" / "inside").symlink_to(out / "2023" / "12")
+    with pytest.raises(BuildFailed, match="refusing to write outside"):
+        write_site({"2023/11/index.html": b"x", page: b"x"}, out)
+    assert list(elsewhere.iterdir()) == []
+    write_site({"2023/11/index.html": b"x", "2023/inside/index.html": b"y"}, out)
+    assert (out / "2023" / "12" / "index.html").read_bytes() == b"y"
+
+
 def test_output_folder_checks(tmp_path):
     root = tmp_path / "site"
     content = root / "content"

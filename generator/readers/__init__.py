@@ -18,6 +18,8 @@ from ..model import Article
 from ..paths import is_litter, shown_path
 from ..progress import Progress
 from ..redirects import Redirect
+from ..related import text_settings
+from ..related_index import RelatedDoc
 from ..store import SourceRow, Store
 from ..text import first_control, strip_controls
 from . import export, frontmatter, pelican
@@ -136,16 +138,24 @@ def read_settings(cfg: Config) -> str:
                  cfg.markdown_engine))
 
 
-def _parse_batch(batch: list[tuple[Source, bytes, str]], cfg: Config) -> list[Parsed]:
+def _parse_batch(batch: list[tuple[Source, bytes, str]],
+                 cfg: Config) -> tuple[list[Parsed], list[RelatedDoc | None]]:
+    """Each file's Parsed, and its article's terms for related reading: made here, in the
+    worker that has the body, rather than in the main process after every file is read."""
     results: list[Parsed] = []
+    docs: list[RelatedDoc | None] = []
+    settings, known = text_settings(cfg.related), {}
     for source, raw, digest in batch:
         parsed = parse_source(source, raw, cfg)
+        doc = None
         if parsed.article is not None:
             article = parsed.article
-            parsed = replace(parsed, article=replace(article, fingerprint=digest,
-                                                     card=card_hash(article)))
+            article = replace(article, fingerprint=digest, card=card_hash(article))
+            parsed = replace(parsed, article=article)
+            doc = RelatedDoc.of(article, settings, known)
         results.append(parsed)
-    return results
+        docs.append(doc)
+    return results, docs
 
 
 def card_hash(article: Article) -> str:
@@ -169,6 +179,8 @@ class ReadResult:
     redirects: list[Redirect]  # from redirect-only files
     changed: dict[str, Parsed] = field(default_factory=dict)  # by source, what was read anew
     removed: list[str] = field(default_factory=list)  # sources gone since the last read
+    # By source, the terms of each article read anew (`RelatedDoc.of`, made by the reader).
+    related_docs: dict[str, RelatedDoc] = field(default_factory=dict)
 
 
 def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None = None,
@@ -225,17 +237,20 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
         else:
             misses.append((source, raw, digest))
     changed: dict[str, Parsed] = {}
+    docs: dict[str, RelatedDoc] = {}
     if misses:
         batches = executor.chunks(misses, BATCH) if executor is not None else [misses]
         parse = partial(_parse_batch, cfg=cfg)
         mapped = executor.map(parse, batches) if executor is not None else map(parse, batches)
         done = 0
-        for batch, parsed in zip(batches, mapped):
+        for batch, (parsed, related_docs) in zip(batches, mapped):
             done += len(batch)
             if progress is not None:
                 progress("read", done, len(misses))
-            for (source, _, digest), result in zip(batch, parsed):
+            for (source, _, digest), result, doc in zip(batch, parsed, related_docs):
                 results[source.shown] = changed[source.shown] = result
+                if doc is not None:
+                    docs[source.shown] = doc
                 if store is not None and source.shown in stamps:
                     store.put_source(source.shown, SourceRow(stamps[source.shown], settings,
                                                              digest), result)
@@ -249,7 +264,7 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
         article = result.article
         known[path] = result if article is None else replace(result, article=replace(
             article, body_html=""))
-    out = ReadResult([], [], [], [], changed, removed)
+    out = ReadResult([], [], [], [], changed, removed, docs)
     for source in sources:
         result = results[source.shown]
         if result.article is not None:
