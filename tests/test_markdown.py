@@ -233,15 +233,26 @@ MATCHED_BY = {
     "linebreak": "a  \nb", "em_strong": "*a* _b_ __c__"}
 
 
+# And a text each block processor with BLOCK_TRIGGERS matches.
+BLOCKS_MATCHED_BY = {
+    "table": "a | b\n--|--\n1 | 2", "hashheader": "## Head\ntext", "setextheader": "Head\n===",
+    "hr": "a\n\n- - -\n\n___", "deflist": "Term\n: definition", "quote": "> quoted\n> more",
+    "footnote": "a[^n]\n\n[^n]: the note", "abbr": "HTML is\n\n*[HTML]: Hyper Text",
+    "reference": "[a][r]\n\n[r]:http://x.example"}
+
+
 def converted(text: str, stock_inline: bool) -> str:
-    """Python-Markdown's HTML before sanitizing, which would hide a difference in entities."""
+    """Python-Markdown's HTML before sanitizing, which would hide a difference in entities;
+    `stock_inline` and Python-Markdown's own block parser, or the passes that skip."""
     import markdown
+    from markdown.blockparser import BlockParser
     from markdown.treeprocessors import InlineProcessor
 
     from generator.markdown import EXTENSIONS
     converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
     if stock_inline:
         converter.treeprocessors.register(InlineProcessor(converter), "inline", 20)
+        converter.parser.__class__ = BlockParser
     return converter.convert(text)
 
 
@@ -252,8 +263,15 @@ def test_each_inline_pattern_is_tried_where_its_characters_are():
         assert converted(text, stock_inline=False) == converted(text, stock_inline=True), name
 
 
+def test_each_block_processor_is_tried_where_its_characters_are():
+    from generator.markdown import BLOCK_TRIGGERS
+    assert BLOCKS_MATCHED_BY.keys() == BLOCK_TRIGGERS.keys()
+    for name, text in BLOCKS_MATCHED_BY.items():
+        assert converted(text, stock_inline=False) == converted(text, stock_inline=True), name
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="*_[]()!\\`<>&#;^:-a@ \n", max_size=80))
+@given(st.text(alphabet="*_[]()!\\`<>&#;^:-a@ \n|=1.", max_size=80))
 def test_skipping_patterns_changes_no_html(text):
     assert converted(text, stock_inline=False) == converted(text, stock_inline=True)
 
