@@ -26,13 +26,14 @@ from .contexts import (
 )
 from .dates import MONTH_NAMES
 from .errors import BuildFailed, ContentError
-from .model import Article, Inputs, Page, SimilarLink
+from .model import Article, Inputs, Page, SimilarLink, quick_pickle
 from .related import Related
 from .site import Site
 from .stats import site_stats
 from .urls import Urls
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Pager:
     """One page of a paginated list."""

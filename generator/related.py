@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .config import RelatedConfig
-from .model import Article
+from .model import Article, quick_pickle
 from .related_index import (
     Pair,
     TextSettings,
@@ -48,6 +48,7 @@ from .text import slugify
 SHOWN_TERMS = 4  # shared terms named in a reason
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class RelatedItem:
     article: Article | None  # None for a listed title that matches no site article

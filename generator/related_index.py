@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .model import Article
+from .model import Article, quick_pickle
 from .text import html_to_text, slugify
 
 DAY = 86400.0
@@ -89,6 +89,7 @@ class Pair:
     similarity: float
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class RelatedDoc:
     """What related reading reads of an article, and nothing more (never its body): its text

@@ -19,7 +19,7 @@ from .errors import BuildFailed, ContentError
 from .executors import StageExecutor
 from .fingerprints import fingerprint
 from .metadata import news_article_json_ld
-from .model import Category, Page
+from .model import Category, Page, quick_pickle
 from .output import Staging
 from .paths import shown_path
 from .progress import Progress
@@ -161,6 +161,7 @@ class RenderJob:
         return self.templates_key + fingerprint(self.site, self.categories, self.urls)
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Rendered:
     """A page rendered: its output path, its size, a hash of its bytes, whether it was staged;

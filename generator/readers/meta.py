@@ -11,7 +11,7 @@ from .. import text
 from ..config import Config
 from ..dates import parse_date
 from ..errors import ContentError, ContentWarning
-from ..model import Article
+from ..model import Article, quick_pickle
 from ..redirects import Redirect
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ KNOWN = {
 URL_SCHEMES = ("http", "https")
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class Parsed:
     """What reading one file gave: an Article (or None when the file is skipped or broken),
