@@ -186,8 +186,8 @@ class Builder:
         staging = Staging(cfg.output_dir).open()
         try:
             with stage_executor(self.jobs, self.executor_factory) as executor:
-                rendered = render_pages(self._with_bodies(todo, read), job, staging, executor,
-                                        self.progress)
+                rendered = render_pages(todo, job, staging, executor, self.progress,
+                                        self._with_bodies)
             clock.lap("render")
             files = {urls.output_path(page.url) for page in plan}
             extra = self._extras(site, related, plan, urls, empty_updated) | moved
@@ -289,13 +289,13 @@ class Builder:
         """Related reading, brought up to date by the articles read anew: only they are
         tokenized, so no body need be loaded for the others (generator/related_state.py)."""
         return self.kept_related.related(self.cfg.related, site.articles,
-                                         lambda articles: self._bodies(articles, read),
+                                         self._bodies,
                                          read.related_docs)
 
     def related_with_reasons(self, site: Site, read: ReadResult) -> Related:
         """What `digest related` explains: every item with its reasons."""
         index = self.kept_related.updated(self.cfg.related, site.articles,
-                                          lambda articles: self._bodies(articles, read),
+                                          self._bodies,
                                           read.related_docs)
         self.store.commit()
         return with_reasons(index, site.articles)
@@ -325,7 +325,10 @@ class Builder:
         # The site's articles carry no body (`known`'s): a page gets its own article's body
         # when it renders (`_with_bodies`), and every other page that lists or links an
         # article, each sent to a worker, carries only what it shows of it.
-        return replace(read, articles=[self.known[a.source_path].article for a in read.articles])
+        # So do the Parsed of the files read anew: bodies are fetched from the store, a chunk
+        # of pages at a time, and never all held at once.
+        return replace(read, articles=[self.known[a.source_path].article for a in read.articles],
+                       changed={path: self.known[path] for path in read.changed})
 
     def _load_written(self) -> None:
         """In a new process, what the last build left comes from the store."""
@@ -360,20 +363,17 @@ class Builder:
                 pass
         return present
 
-    def _with_bodies(self, pages: list[Page], read: ReadResult) -> list[Page]:
+    def _with_bodies(self, pages: list[Page]) -> list[Page]:
         """The pages to render, each article page with its article's body."""
         own = [p.context["article"] for p in pages if "article" in p.context]
-        full = {a.id: a for a in self._bodies(own, read)}
+        full = {a.id: a for a in self._bodies(own)}
         return [replace(p, context={**p.context, "article": full[p.context["article"].id]})
                 if "article" in p.context else p for p in pages]
 
-    def _bodies(self, articles: list[Article], read: ReadResult) -> list[Article]:
-        """The articles with their bodies: fresh from this read, else from the store."""
-        fresh = {p.article.source_path: p.article for p in read.changed.values() if p.article}
-        wanted = [a.source_path for a in articles if a.source_path not in fresh]
-        stored = self.store.bodies(wanted) if wanted else {}
-        return [fresh.get(a.source_path) or replace(a, body_html=stored.get(a.source_path, ""))
-                for a in articles]
+    def _bodies(self, articles: list[Article]) -> list[Article]:
+        """The articles with their bodies, from the store, where reading put them."""
+        stored = self.store.bodies([a.source_path for a in articles]) if articles else {}
+        return [replace(a, body_html=stored.get(a.source_path, "")) for a in articles]
 
     def _extras(self, site: Site, related: Related, plan: list[Page], urls: Urls,
                 empty_updated) -> dict[str, bytes]:
@@ -409,8 +409,7 @@ class Builder:
             carried = {a.id: a for lists in ([site.articles], site.by_category.values(),
                                              site.by_tag.values())
                        for articles in lists for a in articles[:limit]}
-            whole = {a.id: a for a in self._bodies(list(carried.values()),
-                                                   ReadResult([], [], [], []))}
+            whole = {a.id: a for a in self._bodies(list(carried.values()))}
             site = Site.from_articles([whole.get(a.id, a) for a in site.articles], cfg, urls,
                                       check=False)
         made = feed_files(site, urls, cfg, cfg.feeds, memo, empty_updated)

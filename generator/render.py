@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import traceback
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -181,15 +182,20 @@ def _stage(staging: Staging, page: Rendered) -> Rendered:
 
 def render_pages(pages: list[Page], job: RenderJob, staging: Staging,
                  executor: StageExecutor | None = None,
-                 progress: Progress | None = None) -> list[Rendered]:
+                 progress: Progress | None = None,
+                 prepare: Callable[[list[Page]], list[Page]] | None = None) -> list[Rendered]:
     """Render pages and stage the ones whose bytes differ from output/. Template errors are
-    collected from every page and raised together."""
+    collected from every page and raised together. `prepare` completes a chunk of pages just
+    before it is sent (the builder gives article pages their bodies there), so only the
+    chunks in flight hold what it adds."""
     chunks = executor.chunks(pages, RENDER_CHUNK) if executor else [pages]
+    if prepare is not None:
+        chunks = (prepare(list(chunk)) for chunk in chunks)
     # A worker on another machine cannot write into this one's staging folder: its pages come
     # back compressed, and are staged here.
     remote = executor is not None and executor.remote
     task = partial(render_chunk, job=job, staging=None if remote else staging)
-    results = executor.map(task, chunks) if executor else map(task, chunks)
+    results = executor.imap(task, chunks) if executor else map(task, chunks)
     errors: dict[tuple[str, int | None], ContentError] = {}
     done: list[Rendered] = []
     for rendered, chunk_errors in results:

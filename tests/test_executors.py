@@ -24,27 +24,32 @@ def test_a_dask_cluster_builds_the_same_bytes(tmp_path):
     local = tree(site / "output")
     shutil.rmtree(site / "output")
 
-    tasks: list[int] = []
+    tasks: dict[str, int] = {}
+    in_flight: list[int] = []
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
 
         def factory(workers: int):
             executor = client.get_executor(pure=False)
-            real_map = executor.map
+            real_submit, sent = executor.submit, []
 
-            def counting_map(fn, *iterables, **kwargs):
-                chunks = list(zip(*iterables))
-                tasks.append(len(chunks))
-                return real_map(fn, *zip(*chunks), **kwargs)
+            def counting_submit(fn, *args, **kwargs):
+                name = fn.func.__name__
+                tasks[name] = tasks.get(name, 0) + 1
+                in_flight.append(sum(not f.done() for f in sent) + 1)
+                sent.append(real_submit(fn, *args, **kwargs))
+                return sent[-1]
 
-            executor.map = counting_map
+            executor.submit = counting_submit
             return executor
 
         factory.remote = True
         build(cfg, jobs=2, executor_factory=factory, use_cache=False)
         seen = set(client.run(lambda: __import__("os").getpid()).values())
-    assert len(tasks) == 2 and min(tasks) >= 2  # reading and rendering, several tasks each
+    # Reading and rendering, several tasks each, never more than two a worker sent ahead.
+    assert sorted(tasks) == ["_parse_batch", "render_chunk"] and min(tasks.values()) >= 2
+    assert max(in_flight) <= 2 * 2
     assert len(seen) == 2
     assert tree(site / "output") == local
 

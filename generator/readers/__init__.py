@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from functools import partial
+from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 from .. import __version__
 from ..config import Config
@@ -25,6 +28,7 @@ from ..text import first_control, strip_controls
 from . import export, frontmatter, pelican
 from .meta import Parsed
 
+T = TypeVar("T")
 BATCH = 64  # files per task: enough to hide the cost of sending work to another process
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mdx")
@@ -138,8 +142,8 @@ def read_settings(cfg: Config) -> str:
                  cfg.markdown_engine))
 
 
-def _parse_batch(batch: list[tuple[Source, bytes, str]],
-                 cfg: Config) -> tuple[list[Parsed], list[RelatedDoc | None]]:
+def _parse_batch(batch: list[tuple[Source, bytes, str]], cfg: Config
+                 ) -> tuple[list[Parsed], list[RelatedDoc | None], list[tuple[Source, str]]]:
     """Each file's Parsed, and its article's terms for related reading: made here, in the
     worker that has the body, rather than in the main process after every file is read."""
     results: list[Parsed] = []
@@ -155,7 +159,7 @@ def _parse_batch(batch: list[tuple[Source, bytes, str]],
             doc = RelatedDoc.of(article, settings, known)
         results.append(parsed)
         docs.append(doc)
-    return results, docs
+    return results, docs, [(source, digest) for source, _, digest in batch]
 
 
 def card_hash(article: Article) -> str:
@@ -195,65 +199,65 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
     if known is None:
         known = store.parsed() if store is not None and rows else {}
     results: dict[str, Parsed] = {}
-    misses: list[tuple[Source, bytes, str]] = []
     stamps: dict[str, tuple[int, int]] = {}
+    unread: list[Source] = []
     for source in sources:
         row = rows.get(source.shown)
         try:
             info = os.stat(source.file)
-            if not stat.S_ISREG(info.st_mode):  # a pipe or a device would never end
-                results[source.shown] = _skipped(source, None, "not a regular file")
-                continue
-            if info.st_size > cfg.max_file_size:
-                results[source.shown] = _skipped(
-                    source, None, f"{info.st_size:,} bytes, over max_file_size "
-                                  f"({cfg.max_file_size:,} bytes)")
-                continue
+        except OSError as exc:
+            results[source.shown] = _unreadable(source, exc)
+            continue
+        if not stat.S_ISREG(info.st_mode):  # a pipe or a device would never end
+            results[source.shown] = _skipped(source, None, "not a regular file")
+        elif info.st_size > cfg.max_file_size:
+            results[source.shown] = _skipped(
+                source, None, f"{info.st_size:,} bytes, over max_file_size "
+                              f"({cfg.max_file_size:,} bytes)")
+        else:
             stamps[source.shown] = (info.st_mtime_ns, info.st_size)
             if row is not None and row.stamp == stamps[source.shown] \
                     and row.settings == settings and source.shown in known:
                 results[source.shown] = known[source.shown]
+            else:
+                unread.append(source)
+
+    def misses() -> Iterator[tuple[Source, bytes, str]]:
+        """The files to parse, each read only when its batch is about to be sent: never all
+        their bytes at once. A file whose bytes are the ones last parsed is not a miss."""
+        for source in unread:
+            raw = _read_bytes(source, cfg, results)
+            if raw is None:
                 continue
-            with open(source.file, "rb") as handle:
-                # Asked for exactly its size (plus one, to see growth): a read of
-                # max_file_size would allocate that much for every file, each buffer a memory
-                # map of its own, and 65,530 maps is all a Linux process may hold.
-                raw = handle.read(info.st_size + 1)
-                if len(raw) > info.st_size:  # it grew since the stat: read up to the limit
-                    raw += handle.read(max(0, cfg.max_file_size + 1 - len(raw)))
-        except OSError as exc:
-            results[source.shown] = Parsed(None, (ContentError(
-                source.shown, None, f"cannot read: {exc.strerror or exc}"),))
-            continue
-        if len(raw) > cfg.max_file_size:  # it grew while being read
-            results[source.shown] = _skipped(source, None, "over max_file_size")
-            continue
-        digest = source_digest(raw + b"\0" + repr((source.shown, source.folder, source.key))
-                               .encode(), settings)
-        if row is not None and row.digest == digest and source.shown in known:
-            results[source.shown] = known[source.shown]
-            if store is not None:
-                store.put_stamp(source.shown, SourceRow(stamps[source.shown], settings, digest))
-        else:
-            misses.append((source, raw, digest))
+            digest = source_digest(raw + b"\0" + repr((source.shown, source.folder, source.key))
+                                   .encode(), settings)
+            row = rows.get(source.shown)
+            if row is not None and row.digest == digest and source.shown in known:
+                results[source.shown] = known[source.shown]
+                if store is not None:
+                    store.put_stamp(source.shown, SourceRow(stamps[source.shown], settings,
+                                                            digest))
+            else:
+                yield source, raw, digest
+
     changed: dict[str, Parsed] = {}
     docs: dict[str, RelatedDoc] = {}
-    if misses:
-        batches = executor.chunks(misses, BATCH) if executor is not None else [misses]
-        parse = partial(_parse_batch, cfg=cfg)
-        mapped = executor.map(parse, batches) if executor is not None else map(parse, batches)
-        done = 0
-        for batch, (parsed, related_docs) in zip(batches, mapped):
-            done += len(batch)
-            if progress is not None:
-                progress("read", done, len(misses))
-            for (source, _, digest), result, doc in zip(batch, parsed, related_docs):
-                results[source.shown] = changed[source.shown] = result
-                if doc is not None:
-                    docs[source.shown] = doc
-                if store is not None and source.shown in stamps:
-                    store.put_source(source.shown, SourceRow(stamps[source.shown], settings,
-                                                             digest), result)
+    size = len(executor.chunks(unread, BATCH)[0]) if executor is not None and unread else BATCH
+    batches = (list(batch) for batch in _batched(misses(), size))
+    parse = partial(_parse_batch, cfg=cfg)
+    done = 0
+    for parsed, related_docs, batch in (executor.imap(parse, batches) if executor is not None
+                                        else map(parse, batches)):
+        done += len(batch)
+        if progress is not None:
+            progress("read", done, len(unread))
+        for (source, digest), result, doc in zip(batch, parsed, related_docs):
+            results[source.shown] = changed[source.shown] = result
+            if doc is not None:
+                docs[source.shown] = doc
+            if store is not None and source.shown in stamps:
+                store.put_source(source.shown, SourceRow(stamps[source.shown], settings,
+                                                         digest), result)
     removed = sorted(known.keys() - results.keys())
     if store is not None:
         store.drop_sources(removed)
@@ -273,6 +277,36 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
         out.warnings.extend(result.warnings)
         out.redirects.extend(result.redirects)
     return out
+
+
+def _read_bytes(source: Source, cfg: Config, results: dict[str, Parsed]) -> bytes | None:
+    """A file's bytes; None, with its Parsed in `results`, when it cannot be read or grew
+    past max_file_size since it was looked at."""
+    try:
+        with open(source.file, "rb") as handle:
+            # Asked for exactly its size (plus one, to see growth): a read of max_file_size
+            # would allocate that much for every file, each buffer a memory map of its own,
+            # and 65,530 maps is all a Linux process may hold.
+            size = os.fstat(handle.fileno()).st_size
+            raw = handle.read(size + 1)
+            if len(raw) > size:  # it grew since the stat: read up to the limit
+                raw += handle.read(max(0, cfg.max_file_size + 1 - len(raw)))
+    except OSError as exc:
+        results[source.shown] = _unreadable(source, exc)
+        return None
+    if len(raw) > cfg.max_file_size:  # it grew while being read
+        results[source.shown] = _skipped(source, None, "over max_file_size")
+        return None
+    return raw
+
+
+def _unreadable(source: Source, exc: OSError) -> Parsed:
+    return Parsed(None, (ContentError(source.shown, None, f"cannot read: {exc.strerror or exc}"),))
+
+
+def _batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    while batch := list(islice(items, size)):
+        yield batch
 
 
 def _shown(path: Path, root: Path) -> str:
