@@ -243,7 +243,7 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
     changed: dict[str, Parsed] = {}
     docs: dict[str, RelatedDoc] = {}
     size = len(executor.chunks(unread, BATCH)[0]) if executor is not None and unread else BATCH
-    batches = (list(batch) for batch in _batched(misses(), size))
+    batches = _batched(misses(), size)
     parse = partial(_parse_batch, cfg=cfg)
     done = 0
     for parsed, related_docs, batch in (executor.imap(parse, batches) if executor is not None
@@ -258,6 +258,8 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
             if store is not None and source.shown in stamps:
                 store.put_source(source.shown, SourceRow(stamps[source.shown], settings,
                                                          digest), result)
+    if progress is not None and done < len(unread):  # some had the bytes last parsed
+        progress("read", len(unread), len(unread))
     removed = sorted(known.keys() - results.keys())
     if store is not None:
         store.drop_sources(removed)
