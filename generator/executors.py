@@ -79,14 +79,6 @@ class StageExecutor(Executor):
             size = max(SMALLEST_TASK, min(largest, wanted))
         return [items[i:i + size] for i in range(0, len(items), size)]
 
-    def map(self, fn, *iterables, timeout=None, chunksize=1):  # type: ignore[override]
-        tasks = list(zip(*iterables))
-        if self._real is None and (len(tasks) < 2 or not self.parallel):
-            return [fn(*task) for task in tasks]
-        if self._real is None:
-            self._real = (self._factory or process_pool)(self.jobs)
-        return self._real.map(fn, *zip(*tasks), timeout=timeout, chunksize=chunksize)
-
     def imap(self, fn: Callable[[T], object], tasks: Iterable[T]) -> Iterator:
         """fn over the tasks, results in order, made lazily: at most IN_FLIGHT_PER_WORKER
         tasks per worker are sent ahead of the results taken. So a task's inputs are made only

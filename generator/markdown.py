@@ -123,15 +123,20 @@ TRIGGERS = {"backtick": ("`",), "escape_runs": ("\\",), "escape": ("\\",), "foot
             "linebreak": ("  \n",), "em_strong": ("*", "_")}
 
 
+def _gated(registry, triggers: dict[str, tuple[str, ...]]) -> list[tuple[object, tuple | None]]:
+    """A registry's items in order, each with the substrings it cannot match without."""
+    by_item = {id(registry[name]): substrings
+               for name, substrings in triggers.items() if name in registry}
+    return [(item, by_item.get(id(item))) for item in registry]
+
+
 class _TriggeredInline(InlineTreeprocessor):
     """Python-Markdown's inline pass, which skips a pattern that the text cannot match. A
     match only puts placeholders in the text, which hold none of TRIGGERS' characters, so a
     pattern skipped at the start of a text would not have matched later either."""
 
     def run(self, tree, ancestors=None):
-        triggers = {id(self.md.inlinePatterns[name]): substrings
-                    for name, substrings in TRIGGERS.items() if name in self.md.inlinePatterns}
-        self._patterns = [(p, triggers.get(id(p))) for p in self.inlinePatterns]
+        self._patterns = _gated(self.inlinePatterns, TRIGGERS)
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data, pattern_index=0):  # noqa: N802
@@ -162,9 +167,7 @@ class _TriggeredBlocks(BlockParser):
     """Python-Markdown's block parser, which skips a processor that the block cannot match."""
 
     def parseDocument(self, lines):  # noqa: N802
-        triggers = {id(self.blockprocessors[name]): substrings
-                    for name, substrings in BLOCK_TRIGGERS.items() if name in self.blockprocessors}
-        self._processors = [(p, triggers.get(id(p))) for p in self.blockprocessors]
+        self._processors = _gated(self.blockprocessors, BLOCK_TRIGGERS)
         return super().parseDocument(lines)
 
     def parseBlocks(self, parent, blocks) -> None:  # noqa: N802
