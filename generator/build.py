@@ -16,7 +16,7 @@ __all__ = ["BuildReport", "Builder", "Stopwatch", "build", "load_site"]
 
 def build(cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None = None,
           use_cache: bool = True, progress: Progress | None = None) -> BuildReport:
-    with Builder(cfg, jobs, executor_factory, use_cache, progress) as builder:
+    with Builder(cfg, jobs, executor_factory, use_cache, progress, keep=False) as builder:
         return builder.update()
 
 

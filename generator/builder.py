@@ -26,6 +26,7 @@ from .errors import BuildFailed, ContentError, ContentWarning, internal_error, u
 from .executors import ExecutorFactory, stage_executor
 from .feeds import EPOCH, feed_files
 from .fingerprints import fingerprint
+from .memory import give_back
 from .model import Article, Page
 from .output import Staging, output_dir_errors, read_manifest
 from .pages import path_errors, plan_pages, reserved_paths
@@ -96,8 +97,12 @@ class Builder:
     """A site, loaded: the config, what every source gave, and what was written where."""
 
     def __init__(self, cfg: Config, jobs: int = 1, executor_factory: ExecutorFactory | None = None,
-                 use_cache: bool = True, progress: Progress | None = None) -> None:
+                 use_cache: bool = True, progress: Progress | None = None,
+                 keep: bool = True) -> None:
         self.cfg = cfg
+        # What only a next update reuses (the related index) is kept for it; a Builder made
+        # for one update (`digest build`) lets it go once used, and loads it again if asked.
+        self.keep = keep
         self.progress = progress
         self.jobs, self.executor_factory = jobs, executor_factory
         self.store = Store(cfg.root / CACHE_FOLDER if use_cache else None)
@@ -163,6 +168,7 @@ class Builder:
         if quiet is not None:
             return replace(quiet, timings=clock.timings)
         read = self._read(sources)
+        give_back()
         clock.lap("read")
         site = Site.from_articles(read.articles, cfg, urls, check=False)
         warnings = tuple(unique_sorted(read.warnings + self.store.warnings()))
@@ -170,6 +176,10 @@ class Builder:
                     urls)
         clock.lap("index")
         related = self._relate(site, read)
+        read = replace(read, related_docs={})
+        if not self.keep:  # a one-shot build: rendering needs the lists, not the index
+            self.kept_related.forget()
+        give_back()
         clock.lap("related")
         plan = plan_pages(site, related, cfg, urls, check=False)
         reserved = reserved_paths(site, urls, cfg)

@@ -14,6 +14,7 @@ def quick_pickle(cls: type) -> type:
     thousands of these values, and that was a third of the main process's time in a build."""
     names = tuple(f.name for f in fields(cls))
     values = attrgetter(*names)
+    restored = getattr(cls, "_restored", None)  # a class's own last step, if it has one
 
     def getstate(self: Any) -> tuple:
         return (values(self),) if len(names) == 1 else values(self)
@@ -21,6 +22,8 @@ def quick_pickle(cls: type) -> type:
     def setstate(self: Any, state: tuple) -> None:
         for name, value in zip(names, state):
             object.__setattr__(self, name, value)
+        if restored is not None:
+            restored(self)
 
     cls.__getstate__, cls.__setstate__ = getstate, setstate
     return cls

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -105,6 +106,16 @@ class RelatedDoc:
     counts: Mapping[str, float]  # term_counts of its title, summary and body
     fingerprint: str = ""  # the article's: an equal one means an equal doc
     lead: tuple[str, ...] = ()  # a derived title's summary start, where listed titles look too
+
+    def _restored(self) -> None:
+        """Unpickled: terms and tags are a small vocabulary that every doc repeats. The process
+        that takes in 100,000 docs (from the readers, or a row each from the store) keeps each
+        once, where pickle gives every batch or row its own copies (3x the memory)."""
+        counts = self.counts
+        object.__setattr__(self, "counts", counts.__class__(
+            {sys.intern(t): c for t, c in counts.items()}))
+        object.__setattr__(self, "tags", frozenset(map(sys.intern, self.tags)))
+        object.__setattr__(self, "category", sys.intern(self.category))
 
     @classmethod
     def of(cls, article: Article, settings: TextSettings,

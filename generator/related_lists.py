@@ -148,7 +148,8 @@ class KeptRelated:
         return None
 
     def forget(self) -> None:
-        """After a failed build: what the store holds (its last commit) is loaded again."""
+        """After a failed build, or to free the memory: the next update loads the index from
+        the store again (what its last commit holds, plus the rows this update put)."""
         self.key, self.index, self.lists = "", None, RelatedLists()
 
 

@@ -29,6 +29,7 @@ sequences of edits.
 from __future__ import annotations
 
 import math
+import sys
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -152,8 +153,9 @@ class RelatedIndex:
         ids = sorted(index.docs, key=index.key)
         stamps = [index.docs[i].stamp for i in ids]
         for i in ids:
+            key = index.key(i)  # one tuple for all its postings: 25 per article
             for t in index.vecs[i]:
-                index.postings.setdefault(t, []).append(index.key(i))
+                index.postings.setdefault(t, []).append(key)
         pairs = similar_pairs(range(n), stamps, [index.vecs[i] for i in ids], index.horizon,
                               cfg.max_candidates_per_term, index.shadow)
         index.older = {i: {} for i in ids}
@@ -163,6 +165,7 @@ class RelatedIndex:
             index.older[b][a] = p.similarity
             index.nbrs[a][b] = index.nbrs[b][a] = p.similarity
         index.matched = {i: index._match(d) for i, d in index.docs.items()}
+        index._titles = None  # 2 KB an article, and an update rarely needs it: made again then
         index._regroup(set(ids))
         index.computed = {i: index._candidates(i) for i in ids}
         index.changed = set(ids)
@@ -519,6 +522,7 @@ class RelatedIndex:
         """The index as `row` kept it; what can be derived from the rows is derived."""
         index = cls(cfg)
         for i, (doc, vec, older, matched, computed, group) in rows.items():
+            vec = {sys.intern(t): w for t, w in vec.items()}  # as RelatedDoc._restored does
             index.docs[i], index.vecs[i], index.older[i] = doc, vec, older
             index.matched[i], index.computed[i] = matched, computed
             if group is not None:

@@ -14,6 +14,7 @@ first sentence when the tracker put the headline there.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -60,7 +61,7 @@ def _key(title: str) -> str:
 
 
 def _content_words(key: str) -> frozenset[str]:
-    return frozenset(w for w in key.split() if w not in STOP_WORDS)
+    return frozenset(sys.intern(w) for w in key.split() if w not in STOP_WORDS)
 
 
 def _pairs(key: str) -> list[str]:
@@ -81,50 +82,35 @@ def title_features(title: str, lead: tuple[str, ...] = ()) -> frozenset[str]:
                       *("w:" + w for w in _content_words(" ".join(lead)))])
 
 
-@dataclass(frozen=True, slots=True)
 class TitleIndex:
-    """Site titles by key and by word, in site order, so the newest article wins a shared title."""
+    """Site titles by key, in site order, so the newest article wins a shared title; and, built
+    on the first listed title no key matches, by word, word pair and lead (`_Fuzzy`). Where
+    every listed title is a site title (a newsletter's own), the words are never indexed: they
+    were most of related reading's memory at 100,000 articles."""
 
-    articles: tuple[Article, ...]
-    by_key: dict[str, int]
-    keys: tuple[tuple[str, ...], ...]
-    words: tuple[frozenset[str], ...]  # each title's words, stop words aside
-    by_word: dict[str, tuple[int, ...]]
-    by_pair: dict[str, tuple[int, ...]]  # "word word" of adjacent words -> titles
-    leads: dict[int, tuple[str, ...]]  # derived titles: the words of the summary's start
-    by_lead_word: dict[str, tuple[int, ...]]
+    __slots__ = ("articles", "by_key", "_keys", "_fuzzy")
+
+    def __init__(self, articles: tuple[Article, ...], by_key: dict[str, int],
+                 keys: list[tuple[str, ...]]) -> None:
+        self.articles, self.by_key, self._keys = articles, by_key, keys
+        self._fuzzy: _Fuzzy | None = None
 
     @classmethod
     def build(cls, articles: Sequence[Article]) -> TitleIndex:
         by_key: dict[str, int] = {}
-        by_word: dict[str, list[int]] = {}
-        by_pair: dict[str, list[int]] = {}
-        all_keys, all_words = [], []
-        leads: dict[int, tuple[str, ...]] = {}
-        by_lead_word: dict[str, list[int]] = {}
+        all_keys = []
         for i, article in enumerate(articles):
-            # A RelatedDoc carries its lead; an Article's is worked out from its summary.
-            lead = getattr(article, "lead", None)
-            if lead is None:
-                lead = title_lead(article.title, article.summary)
-            if lead:
-                leads[i] = lead
-                for word in _content_words(" ".join(lead)):
-                    by_lead_word.setdefault(word, []).append(i)
             keys = title_keys(article.title)
-            words = _content_words(keys[-1])
             all_keys.append(keys)
-            all_words.append(words)
             for key in keys:
                 by_key.setdefault(key, i)
-            for word in words:
-                by_word.setdefault(word, []).append(i)
-            for pair in _pairs(keys[-1]):
-                by_pair.setdefault(pair, []).append(i)
-        return cls(tuple(articles), by_key, tuple(all_keys), tuple(all_words),
-                   {w: tuple(ids) for w, ids in by_word.items()},
-                   {p: tuple(ids) for p, ids in by_pair.items()},
-                   leads, {w: tuple(ids) for w, ids in by_lead_word.items()})
+        return cls(tuple(articles), by_key, all_keys)
+
+    @property
+    def fuzzy(self) -> _Fuzzy:
+        if self._fuzzy is None:
+            self._fuzzy = _Fuzzy.build(self.articles, self._keys)
+        return self._fuzzy
 
     def match(self, title: str, threshold: float) -> TitleMatch | None:
         """The site article a listed title names, or None when none is close enough."""
@@ -133,17 +119,56 @@ class TitleIndex:
             if key in self.by_key:
                 return TitleMatch(self.articles[self.by_key[key]], 1.0)
         best: tuple[float, int] | None = None
+        fuzzy = self.fuzzy
         if threshold < 1.0:
-            for i in self._candidates(keys[-1]):
-                score = max(similarity(k, own, threshold) for k in keys for own in self.keys[i])
+            for i in fuzzy.candidates(keys[-1]):
+                score = max(similarity(k, own, threshold) for k in keys for own in self._keys[i])
                 if score >= threshold and (best is None or score > best[0]):
                     best = (score, i)
-        for score, i in self._lead_matches(keys, threshold):
+        for score, i in fuzzy.lead_matches(keys, threshold):
             if best is None or score > best[0]:
                 best = (score, i)
         return TitleMatch(self.articles[best[1]], best[0]) if best else None
 
-    def _lead_matches(self, keys: tuple[str, ...], threshold: float) -> list[tuple[float, int]]:
+
+@dataclass(frozen=True, slots=True)
+class _Fuzzy:
+    """The site titles by word, word pair and lead: where a listed title with a slip, or a
+    derived title's headline, is looked for. Words are interned: titles repeat them."""
+
+    words: tuple[frozenset[str], ...]  # each title's words, stop words aside
+    by_word: dict[str, tuple[int, ...]]
+    by_pair: dict[str, tuple[int, ...]]  # "word word" of adjacent words -> titles
+    leads: dict[int, tuple[str, ...]]  # derived titles: the words of the summary's start
+    by_lead_word: dict[str, tuple[int, ...]]
+
+    @classmethod
+    def build(cls, articles: Sequence[Article], keys: Sequence[tuple[str, ...]]) -> _Fuzzy:
+        by_word: dict[str, list[int]] = {}
+        by_pair: dict[str, list[int]] = {}
+        all_words = []
+        leads: dict[int, tuple[str, ...]] = {}
+        by_lead_word: dict[str, list[int]] = {}
+        for i, article in enumerate(articles):
+            # A RelatedDoc carries its lead; an Article's is worked out from its summary.
+            lead = getattr(article, "lead", None)
+            if lead is None:
+                lead = title_lead(article.title, article.summary)
+            if lead:
+                leads[i] = tuple(map(sys.intern, lead))
+                for word in _content_words(" ".join(lead)):
+                    by_lead_word.setdefault(word, []).append(i)
+            words = _content_words(keys[i][-1])
+            all_words.append(words)
+            for word in words:
+                by_word.setdefault(word, []).append(i)
+            for pair in _pairs(keys[i][-1]):
+                by_pair.setdefault(pair, []).append(i)
+        return cls(tuple(all_words), {w: tuple(ids) for w, ids in by_word.items()},
+                   {p: tuple(ids) for p, ids in by_pair.items()},
+                   leads, {w: tuple(ids) for w, ids in by_lead_word.items()})
+
+    def lead_matches(self, keys: tuple[str, ...], threshold: float) -> list[tuple[float, int]]:
         """Derived-title articles whose summary starts with the listed title (or nearly: the
         same similarity threshold, against the summary's first words of the title's length).
         Headlines of three words or fewer are left to the title match: too many summaries
@@ -164,7 +189,7 @@ class TitleIndex:
                     found.append((score, i))
         return found
 
-    def _candidates(self, key: str) -> list[int]:
+    def candidates(self, key: str) -> list[int]:
         """Titles sharing all but at most two of the key's words, most shared first.
 
         A slip of a character or two changes at most two words, so a title sharing fewer is not

@@ -316,3 +316,23 @@ def test_a_build_killed_while_writing_leaves_files_old_or_new_and_the_next_one_h
         assert run_digest("build", cwd=site).returncode == 0
         assert tree(site / "output") == new, f"after a kill at rename {k}"
     assert renames is not None, "every kill landed before the build's end: ask for more renames"
+
+
+def test_a_one_shot_build_lets_the_related_index_go_and_a_next_update_loads_it(tmp_path):
+    """`digest build` keeps nothing for a next update: the related index (7 KB an article) is
+    dropped once the lists are made. A Builder that does update again loads it from the store,
+    and the output is what a Builder that kept it makes."""
+    site = site_without_search(tmp_path)
+    cfg = load_config(site / "config.yaml")
+    with Builder(cfg, keep=False) as builder:
+        builder.update()
+        assert builder.kept_related.index is None
+        edit_article(site)
+        assert builder.update().rendered > 0
+        assert builder.kept_related.index is None
+    assert tree(site / "output") == clean_build_of(site, tmp_path)
+    with Builder(cfg) as builder:
+        add_article(site)
+        builder.update()
+        assert builder.kept_related.index is not None
+    assert tree(site / "output") == clean_build_of(site, tmp_path)

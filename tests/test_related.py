@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -517,3 +518,21 @@ def test_a_listed_headline_finds_an_article_whose_title_was_derived():
               for i in related.by_article[listing.id] if i.explicit]
     # The headline and its misspelt copy name one article, linked once; the third stays text.
     assert listed == [export.id, "Coastal hospitals brace for another heatwave"]
+
+
+def test_the_word_index_is_built_only_for_a_title_no_key_matches():
+    """Exact titles are looked up by key alone: the word, pair and lead index (most of related
+    reading's memory at 100,000 articles) waits for the first listed title with a slip."""
+    from generator.related_titles import TitleIndex
+
+    site = [art("a", "Rail tunnel opens under the strait", "x"),
+            art("b", "Harbour strike ends", "y", days=-1)]
+    titles = TitleIndex.build(site)
+    assert titles.match("Rail tunnel opens under the strait | Reuters", 0.8).article is site[0]
+    assert titles.match("harbour strike ends", 0.8).article is site[1]
+    assert titles._fuzzy is None
+    found = titles.match("Rail tunel opens under the strait", 0.8)
+    assert found.article is site[0] and found.score < 1.0
+    assert titles._fuzzy is not None
+    words = titles._fuzzy.words
+    assert any(w is sys.intern("tunnel") for w in words[0])  # interned: titles share words

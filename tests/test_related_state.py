@@ -221,3 +221,22 @@ def test_a_new_summary_start_rematches_the_headlines_listed_for_it():
     assert_same(index, lists, site, cfg)
     linked = lists.related(index, site_order(list(site.values()))).by_article[listing.id]
     assert linked[0].article is not None and linked[0].article.id == derived.id
+
+
+def test_unpickled_docs_share_their_terms():
+    """Docs come to the main process a batch (or a store row) at a time: each term is kept
+    once, whatever batch or row it came in."""
+    import pickle
+    import sys
+    from collections import Counter
+
+    from generator.related_index import RelatedDoc
+
+    doc = RelatedDoc("a", "Strike", "strike", 1.0, "news", frozenset({"port"}), (),
+                     Counter({"harbour": 2, "strike": 1.5}))
+    one, two = pickle.loads(pickle.dumps(doc)), pickle.loads(pickle.dumps(doc))
+    assert one == doc and type(one.counts) is Counter
+    assert [t for t in one.counts] == ["harbour", "strike"]
+    for a, b in zip(one.counts, two.counts):
+        assert a is b is sys.intern(a)
+    assert next(iter(one.tags)) is next(iter(two.tags))
