@@ -19,7 +19,7 @@ from .related_index import RelatedDoc, shared_terms
 from .related_state import RelatedIndex
 from .store import Store
 
-ROWS = 1  # the shape of RelatedIndex.row: a new one drops the kept rows
+ROWS = 2  # the shape of RelatedIndex.row: a new one drops the kept rows
 
 
 class RelatedLists:

@@ -190,7 +190,7 @@ class RelatedIndex:
                     self.idf[t] = value
         if not moved:
             return set()
-        return {i for i, d in self.docs.items() if any(t in d.counts for t in moved)}
+        return {i for i, d in self.docs.items() if not moved.isdisjoint(d.counts.keys())}
 
     def _apply(self, old: dict[str, RelatedDoc], new: dict[str, RelatedDoc], gone: set[str],
                revector: set[str]) -> None:

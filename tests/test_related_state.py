@@ -230,13 +230,15 @@ def test_unpickled_docs_share_their_terms():
     import sys
     from collections import Counter
 
-    from generator.related_index import RelatedDoc
+    from generator.related_index import RelatedDoc, TermCounts
 
+    counts = Counter({"harbour": 2, "strike": 1.5})
     doc = RelatedDoc("a", "Strike", "strike", 1.0, "news", frozenset({"port"}), (),
-                     Counter({"harbour": 2, "strike": 1.5}))
+                     TermCounts(counts))
     one, two = pickle.loads(pickle.dumps(doc)), pickle.loads(pickle.dumps(doc))
-    assert one == doc and type(one.counts) is Counter
-    assert [t for t in one.counts] == ["harbour", "strike"]
+    assert one == doc and one.counts == counts and one.counts != Counter({"harbour": 2})
+    assert list(one.counts.items()) == [("harbour", 2), ("strike", 1.5)]
+    assert one.counts["strike"] == 1.5 and "strike" in one.counts and "port" not in one.counts
     for a, b in zip(one.counts, two.counts):
         assert a is b is sys.intern(a)
     assert next(iter(one.tags)) is next(iter(two.tags))
