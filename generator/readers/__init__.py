@@ -252,12 +252,15 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
         if progress is not None:
             progress("read", done, len(unread))
         for (source, digest), result, doc in zip(batch, parsed, related_docs):
-            results[source.shown] = changed[source.shown] = result
             if doc is not None:
                 docs[source.shown] = doc
             if store is not None and source.shown in stamps:
                 store.put_source(source.shown, SourceRow(stamps[source.shown], settings,
                                                          digest), result)
+                # The body is in the store now: holding every one until the last batch was
+                # 350 MB at 100,000 articles, the read stage's peak.
+                result = _without_body(result)
+            results[source.shown] = changed[source.shown] = result
     if progress is not None and done < len(unread):  # some had the bytes last parsed
         progress("read", len(unread), len(unread))
     removed = sorted(known.keys() - results.keys())
@@ -267,9 +270,7 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
         del known[path]
     for path, result in changed.items():
         # What the builder keeps has no bodies: they wait in the store until a page needs one.
-        article = result.article
-        known[path] = result if article is None else replace(result, article=replace(
-            article, body_html=""))
+        known[path] = _without_body(result)
     out = ReadResult([], [], [], [], changed, removed, docs)
     for source in sources:
         result = results[source.shown]
@@ -279,6 +280,13 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
         out.warnings.extend(result.warnings)
         out.redirects.extend(result.redirects)
     return out
+
+
+def _without_body(result: Parsed) -> Parsed:
+    article = result.article
+    if article is None or not article.body_html:
+        return result
+    return replace(result, article=replace(article, body_html=""))
 
 
 def _read_bytes(source: Source, cfg: Config, results: dict[str, Parsed]) -> bytes | None:
