@@ -99,7 +99,7 @@ class TermCounts(Mapping[str, float]):
 
     __slots__ = ("_terms", "_counts")
 
-    def __init__(self, counts: Mapping[str, float] = {}) -> None:  # noqa: B006 - never changed
+    def __init__(self, counts: Mapping[str, float]) -> None:
         self._terms = tuple(map(sys.intern, counts))
         self._counts = array("d", counts.values())
 
@@ -139,7 +139,7 @@ class TermCounts(Mapping[str, float]):
 
     @staticmethod
     def _unpickled(terms: tuple[str, ...], counts: bytes) -> TermCounts:
-        made = TermCounts()
+        made = TermCounts.__new__(TermCounts)
         made._terms = tuple(map(sys.intern, terms))
         made._counts = array("d", counts)
         return made

@@ -165,7 +165,9 @@ class RelatedIndex:
             index.older[b][a] = p.similarity
             index.nbrs[a][b] = index.nbrs[b][a] = p.similarity
         index.matched = {i: index._match(d) for i, d in index.docs.items()}
-        index._titles = None  # 2 KB an article, and an update rarely needs it: made again then
+        # Its fuzzy part, where some listed title has a slip, is 2 KB an article, and an update
+        # rarely needs it (any title that moves drops it anyway): made again then.
+        index._titles = None
         index._regroup(set(ids))
         index.computed = {i: index._candidates(i) for i in ids}
         index.changed = set(ids)

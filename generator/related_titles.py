@@ -61,7 +61,7 @@ def _key(title: str) -> str:
 
 
 def _content_words(key: str) -> frozenset[str]:
-    return frozenset(sys.intern(w) for w in key.split() if w not in STOP_WORDS)
+    return frozenset(w for w in key.split() if w not in STOP_WORDS)
 
 
 def _pairs(key: str) -> list[str]:
@@ -158,7 +158,7 @@ class _Fuzzy:
                 leads[i] = tuple(map(sys.intern, lead))
                 for word in _content_words(" ".join(lead)):
                     by_lead_word.setdefault(word, []).append(i)
-            words = _content_words(keys[i][-1])
+            words = frozenset(map(sys.intern, _content_words(keys[i][-1])))  # kept: shared
             all_words.append(words)
             for word in words:
                 by_word.setdefault(word, []).append(i)

@@ -24,7 +24,7 @@ import hashlib
 import pickle
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -141,19 +141,21 @@ class Store:
     def bodies(self, paths: Iterable[str]) -> dict[str, str]:
         return dict(self._select("SELECT path, body FROM bodies WHERE path IN ({})", paths))
 
-    def put_source(self, path: str, row: SourceRow, parsed: Any) -> None:
-        """Keep what reading a file gave; the article's body goes to its own table."""
+    def put_source(self, path: str, row: SourceRow, parsed: Any) -> Any:
+        """Keep what reading a file gave; the article's body goes to its own table. Returns
+        what was kept, without the body."""
         article = parsed.article
         if article is not None:
             self._db.execute("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
                              (path, row.digest, article.body_html))
-            parsed = replace(parsed, article=replace(article, body_html=""))
+            parsed = parsed.without_body()
         else:
             self._db.execute("DELETE FROM bodies WHERE path = ?", (path,))
         self._db.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)",
                          (path, *row.stamp, row.settings, row.digest,
                           bool(parsed.errors or parsed.warnings),
                           pickle.dumps(parsed, pickle.HIGHEST_PROTOCOL)))
+        return parsed
 
     def put_stamp(self, path: str, row: SourceRow) -> None:
         """The file was touched but its bytes are the same: only its stamp changes."""

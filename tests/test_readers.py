@@ -344,7 +344,7 @@ def test_read_with_a_store_holds_no_body_once_it_is_stored(site, tmp_path, monke
     def counting(*args):
         alive.append(sum(1 for o in gc.get_objects() if isinstance(o, Article) and o.body_html
                          and o.source_path.startswith("content/news/story-")))
-        put_source(*args)
+        return put_source(*args)
 
     monkeypatch.setattr(store, "put_source", counting)
     result = read_all(sources, cfg, store=store)

@@ -255,11 +255,10 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
             if doc is not None:
                 docs[source.shown] = doc
             if store is not None and source.shown in stamps:
-                store.put_source(source.shown, SourceRow(stamps[source.shown], settings,
-                                                         digest), result)
-                # The body is in the store now: holding every one until the last batch was
-                # 350 MB at 100,000 articles, the read stage's peak.
-                result = _without_body(result)
+                # The body is in the store now, and only the rest is held: every body held
+                # until the last batch was 350 MB at 100,000 articles, the read stage's peak.
+                result = store.put_source(source.shown, SourceRow(stamps[source.shown],
+                                                                  settings, digest), result)
             results[source.shown] = changed[source.shown] = result
     if progress is not None and done < len(unread):  # some had the bytes last parsed
         progress("read", len(unread), len(unread))
@@ -270,7 +269,7 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
         del known[path]
     for path, result in changed.items():
         # What the builder keeps has no bodies: they wait in the store until a page needs one.
-        known[path] = _without_body(result)
+        known[path] = result.without_body()
     out = ReadResult([], [], [], [], changed, removed, docs)
     for source in sources:
         result = results[source.shown]
@@ -280,13 +279,6 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
         out.warnings.extend(result.warnings)
         out.redirects.extend(result.redirects)
     return out
-
-
-def _without_body(result: Parsed) -> Parsed:
-    article = result.article
-    if article is None or not article.body_html:
-        return result
-    return replace(result, article=replace(article, body_html=""))
 
 
 def _read_bytes(source: Source, cfg: Config, results: dict[str, Parsed]) -> bytes | None:

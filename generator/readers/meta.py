@@ -3,7 +3,7 @@ text stays text, URLs must be http(s), dates and counts are parsed by Digest."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,13 @@ class Parsed:
     errors: tuple[ContentError, ...] = ()
     warnings: tuple[ContentWarning, ...] = ()
     redirects: tuple[Redirect, ...] = ()  # old URLs a redirect-only file asks for
+
+    def without_body(self) -> Parsed:
+        """What the builder and the store's `sources` keep: the body waits in its own table."""
+        article = self.article
+        if article is None or not article.body_html:
+            return self
+        return replace(self, article=replace(article, body_html=""))
 
 
 @dataclass(slots=True)
