@@ -9,7 +9,6 @@ returns it. Elsewhere (musl, macOS) this does nothing.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 
@@ -18,8 +17,9 @@ def give_back() -> None:
     if not sys.platform.startswith("linux"):
         return
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
+        # The process's own symbols, libc's among them: `ctypes.util.find_library` would run
+        # `ldconfig` in a subprocess on every call, twice an update in `serve`.
+        trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc
         return
     trim(0)

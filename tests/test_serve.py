@@ -226,7 +226,7 @@ def test_sigterm_and_sigint_stop_everything_with_exit_0(tmp_path):
             children = server.descendants()
             assert server.stop(signum) == 0
             events.close()
-            assert server.lines[-1] == "Stopped."
+            assert server.lines[-1] == "Stopped.", "\n".join(server.lines[-40:])
             # The pool's fork server sees its parent gone and exits a moment after.
             poll(lambda children=children: not [pid for pid in children if _alive(pid)],
                  timeout=3, message="every child process to exit")
