@@ -14,19 +14,24 @@ def quick_pickle(cls: type) -> type:
     thousands of these values, and that was a third of the main process's time in a build."""
     names = tuple(f.name for f in fields(cls))
     values = attrgetter(*names)
-    restored = getattr(cls, "_restored", None)  # a class's own last step, if it has one
-
-    def getstate(self: Any) -> tuple:
-        return (values(self),) if len(names) == 1 else values(self)
-
-    def setstate(self: Any, state: tuple) -> None:
-        for name, value in zip(names, state):
-            object.__setattr__(self, name, value)
-        if restored is not None:
-            restored(self)
-
-    cls.__getstate__, cls.__setstate__ = getstate, setstate
+    cls.__getstate__ = lambda self: (values(self),) if len(names) == 1 else values(self)
+    cls.__setstate__ = _state_setter(cls, names)
     return cls
+
+
+def _state_setter(cls: type, names: tuple[str, ...]) -> Any:
+    """A __setstate__ that sets each slot through its own descriptor, in straight-line code:
+    a loop of object.__setattr__ was nine tenths of unpickling a render task's pages."""
+    setters = {f"_set{i}": getattr(cls, name).__set__ for i, name in enumerate(names)}
+    restored = getattr(cls, "_restored", None)  # a class's own last step, if it has one
+    unpacked = ", ".join(f"v{i}" for i in range(len(names))) + ","
+    lines = ["def setstate(self, state):", f"    {unpacked} = state"]
+    lines += [f"    _set{i}(self, v{i})" for i in range(len(names))]
+    if restored is not None:
+        lines.append("    _restored(self)")
+    scope = {**setters, "_restored": restored}
+    exec("\n".join(lines), scope)  # noqa: S102 - code made here from field names only
+    return scope["setstate"]
 
 
 @quick_pickle

@@ -227,6 +227,7 @@ def ends_sentence(text: str) -> bool:
     return bool(re.search(r"""[.!?…]["'”’)\]]*$""", text))
 
 
+@lru_cache(maxsize=4)  # a reader and related reading ask it of one body in turn
 def html_to_text(fragment: str) -> str:
     """Readable plain text of an HTML fragment: blocks separated by spaces, entities decoded."""
     spaced = _BLOCK_TAG.sub(" ", fragment)

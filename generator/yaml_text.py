@@ -45,3 +45,101 @@ for _kind in ("bool", "int", "float", "timestamp", "binary"):
     TextLoader.add_constructor(f"tag:yaml.org,2002:{_kind}", TextLoader.construct_text)
 for _kind in ("set", "omap", "pairs", "value", "merge", "yaml"):
     TextLoader.add_constructor(f"tag:yaml.org,2002:{_kind}", TextLoader.refuse)
+
+
+# The front matter nearly every file has: flat `key: value` lines of plain or quoted text and
+# flow lists of plain words. Read here without YAML's machinery, which costs a quarter of
+# reading a typical article (a node and a constructor call per scalar). Anything else, or
+# anything unsure, is None: the caller then loads it with TextLoader, which also gives the
+# errors. Equal to TextLoader on what it accepts (tests/test_yaml_text.py checks it).
+_SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
+# A plain scalar that YAML reads as this very text: no indicator first, no `: ` or ` #`
+# inside, no `:` last. In a flow list, no flow indicator anywhere.
+_PLAIN = re.compile(r"(?![-?:,\[\]{}#&*!|>'\"%@`])(?:[^:#]|:(?! )|(?<! )#)*?(?<!:)")
+_FLOW_ITEM = re.compile(r"(?![-?:#&*!|>'\"%@`])[^,\[\]{}:#]+")
+_NOTHING = "~"
+
+
+def load_simple(header: str) -> dict[str, Any] | None:
+    """The mapping a simple front matter holds, or None when it is not that simple."""
+    data: dict[str, Any] = {}
+    items: list[Any] | None = None  # the block list being read (`- item` lines), if any
+    indent = ""
+    for line in header.split("\n"):
+        if not line.isprintable():  # tabs, NEL, line separators: YAML's own rules apply
+            return None
+        if not line.strip() or line.startswith("#"):
+            continue
+        item = _BLOCK_ITEM.fullmatch(line)
+        if item is not None:
+            if items is None or (indent != item[1] and items):
+                return None
+            indent = item[1]
+            value = _simple_value(item[2].rstrip(" "))
+            if value is _UNSURE or isinstance(value, list):
+                return None
+            items.append(value)
+            continue
+        match = _SIMPLE_KEY.fullmatch(line)
+        if match is None:
+            return None
+        value = _simple_value((match[2] or "").rstrip(" "))
+        if value is _UNSURE:
+            return None
+        data[match[1]] = value
+        items = None
+        if not match[2]:  # `key:` alone: a block list may follow
+            items, indent = [], ""
+            data[match[1]] = _Pending(items)
+    return {key: (value.value() if isinstance(value, _Pending) else value)
+            for key, value in data.items()}
+
+
+class _Pending:
+    """A `key:` with nothing after it: nothing, unless `- item` lines follow."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def value(self) -> list[Any] | None:
+        return self.items or None
+
+
+_BLOCK_ITEM = re.compile(r"( *)- +(.*)")
+_UNSURE = object()
+
+
+def _simple_value(text: str) -> Any:
+    if text in ("", _NOTHING):
+        return None
+    first = text[0]
+    if first == '"':
+        return _double_quoted(text)
+    if first == "'":
+        inner = text[1:-1]
+        return inner if len(text) >= 2 and text[-1] == "'" and "'" not in inner else _UNSURE
+    if first == "[":
+        if text[-1] != "]":
+            return _UNSURE
+        inner = text[1:-1].strip(" ")
+        if not inner:
+            return []
+        items = [_flow_item(item.strip(" ")) for item in inner.split(",")]
+        return _UNSURE if _UNSURE in items else items
+    return text if _PLAIN.fullmatch(text) else _UNSURE
+
+
+def _flow_item(text: str) -> Any:
+    if text == _NOTHING:
+        return None
+    if text[:1] == '"':  # a comma inside the quotes was split on: the halves fail here
+        return _double_quoted(text)
+    return text if _FLOW_ITEM.fullmatch(text) else _UNSURE
+
+
+def _double_quoted(text: str) -> Any:
+    """Double-quoted text without escapes or inner quotes: what is inside, as written."""
+    inner = text[1:-1]
+    if len(text) < 2 or text[-1] != '"' or '"' in inner or "\\" in inner:
+        return _UNSURE
+    return inner

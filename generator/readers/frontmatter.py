@@ -16,7 +16,7 @@ import yaml
 
 from ..config import Config
 from ..errors import ContentError
-from ..yaml_text import TextLoader
+from ..yaml_text import TextLoader, load_simple
 from .common import article_from_markdown
 from .meta import Meta, Parsed
 
@@ -35,7 +35,10 @@ def applies(text: str) -> bool:
 
 def load_yaml_text(header: str) -> Any:
     """The front matter's data; raises yaml.YAMLError (or ValueError) with a mark when broken."""
-    return yaml.load(header, Loader=TextLoader) if header.strip() else {}
+    if not header.strip():
+        return {}
+    simple = load_simple(header)
+    return simple if simple is not None else yaml.load(header, Loader=TextLoader)
 
 
 def read_header(text: str, source: Source) -> tuple[Meta, str] | ContentError:
