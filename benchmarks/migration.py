@@ -38,11 +38,12 @@ def timed_runs(cmd: list[str], cwd: Path, repeat: int, prepare) -> tuple[run.Res
     result, output = run.Result(Path(cmd[0]).name), ""
     for _ in range(repeat):
         prepare()
-        seconds, rss, output, cpu = run.run_timed(cmd, cwd)
+        seconds, rss, output, cpu, pss = run.run_timed(cmd, cwd)
         if cpu is not None:
             result.cpu.append(cpu)
         result.times.append(seconds)
         result.rss_kb.append(rss)
+        result.pss_kib.append(pss)
         print(f"{seconds:.2f}s ", end="", flush=True)
     print(flush=True)
     return result, output

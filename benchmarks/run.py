@@ -46,6 +46,8 @@ NA = "n/a (not built yet)"
 sys.path.insert(0, str(HERE))
 corpus = importlib.import_module("corpus")  # benchmarks/corpus.py
 served = importlib.import_module("served")  # benchmarks/served.py
+treemem = importlib.import_module("treemem")  # benchmarks/treemem.py
+SAMPLE_EVERY = 0.2  # seconds between samples of a run's process tree
 
 
 # ---------------------------------------------------------------- running and measuring
@@ -58,7 +60,9 @@ class Result:
     label: str
     times: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)  # user + system seconds, where measured
+    # user + system seconds of the whole tree (a pool's workers too), where measured
+    cpu: list[float] = field(default_factory=list)
+    pss_kib: list[int] = field(default_factory=list)  # peak PSS of the whole process tree
     html: int | None = None
     files: int | None = None
     note: str = ""  # shown instead of numbers when the scenario could not run
@@ -75,38 +79,55 @@ class Result:
     def peak_mb(self) -> float:
         return max(self.rss_kb) / 1024 if self.rss_kb else float("nan")
 
+    @property
+    def pss_mib(self) -> float:
+        return max(self.pss_kib) / 1024 if self.pss_kib else float("nan")
+
 
 class RunFailed(RuntimeError):
     pass
 
 
-def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str, float | None]:
-    """Run one process; its wall-clock seconds, peak RSS in kB (with its children), output,
-    and user + system CPU seconds (with the children it waited for; None without GNU time)."""
+def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str, float | None, int]:
+    """Run one process; its wall-clock seconds, peak RSS in kB of its largest process (GNU
+    time's figure), output, user + system CPU seconds of its whole tree (None where not
+    measured), and the tree's peak PSS in KiB, sampled (treemem.py): a pool's workers are
+    not children GNU time waits for, so neither its CPU nor its memory figure holds them."""
     use_time = os.access(GNU_TIME, os.X_OK)
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report, \
+            tempfile.TemporaryFile("w+") as out:
         full = [GNU_TIME, "-v", "-o", report.name, *cmd] if use_time else cmd
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.perf_counter()
-        proc = subprocess.run(full, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT,
-                              check=False)
+        proc = subprocess.Popen(full, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, text=True)
+        sampler = treemem.Sampler(proc.pid)
+        while proc.poll() is None:
+            sampler.sample()
+            if time.perf_counter() - start > TIMEOUT:
+                proc.kill()
+                raise subprocess.TimeoutExpired(cmd, TIMEOUT)
+            time.sleep(SAMPLE_EVERY)
         seconds = time.perf_counter() - start
+        out.seek(0)
+        output = out.read()
         if proc.returncode != 0:
-            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+            tail = "\n".join(output.strip().splitlines()[-15:])
             raise RunFailed(f"{' '.join(cmd)} exited {proc.returncode}:\n{tail}")
-        cpu = None
+        cpu = sampler.cpu_s or None
         if use_time:
             text = report.read()
             match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
             rss = int(match.group(1)) if match else 0
-            # CPU time is what other jobs on a shared machine do not stretch.
-            cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)",
-                                                   text)) or None
+            # CPU time is what other jobs on a shared machine do not stretch. GNU time's
+            # counts the processes it waited for; the samples, the pool's workers too.
+            waited = sum(float(x) for x in re.findall(
+                r"(?:User|System) time \(seconds\): ([\d.]+)", text))
+            cpu = max(cpu or 0.0, waited) or None
         else:
             # RUSAGE_CHILDREN's maxrss is the largest of all children so far: exact only when
             # this child is the largest yet. /usr/bin/time -v is used whenever it exists.
             rss = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return seconds, rss, proc.stdout + proc.stderr, cpu
+    return seconds, rss, output, cpu, sampler.peak_kib
 
 
 def measure(label: str, cmd: list[str], cwd: Path, repeat: int, prepare=None,
@@ -117,9 +138,10 @@ def measure(label: str, cmd: list[str], cwd: Path, repeat: int, prepare=None,
         for i in range(repeat):
             if prepare:
                 prepare(i)
-            seconds, rss, _, cpu = run_timed(cmd, cwd)
+            seconds, rss, _, cpu, pss = run_timed(cmd, cwd)
             result.times.append(seconds)
             result.rss_kb.append(rss)
+            result.pss_kib.append(pss)
             if cpu is not None:
                 result.cpu.append(cpu)
             print(f"{seconds:.2f}s ", end="", flush=True)
@@ -129,7 +151,8 @@ def measure(label: str, cmd: list[str], cwd: Path, repeat: int, prepare=None,
         return result
     if output is not None:
         result.html, result.files = count_output(output)
-    print(f"(median {result.median:.2f}s, peak {result.peak_mb:.0f} MB)", flush=True)
+    print(f"(median {result.median:.2f}s, peak {result.peak_mb:.0f} MB, "
+          f"tree {result.pss_mib:.0f} MiB PSS)", flush=True)
     return result
 
 
@@ -502,15 +525,16 @@ def table(res: dict) -> str:
     # Which Pelican run each Digest row is compared with: cold with cold, rebuilds with cached.
     against_pelican = {"cold": pel_cold, "cold_j1": pel_cold, "cold_cm": pel_cold,
                        "nochange": pel_cached, "edit": pel_cached, "inproc": pel_cached}
-    lines = [("| Run | Median | All runs (s) | CPU | Peak RSS | HTML pages | Files | "
-              "Digest ÷ Pelican | Digest ÷ Hugo | Digest ÷ Hugo+related |"),
-             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [("| Run | Median | All runs (s) | CPU (tree) | Peak RSS | Peak PSS (tree) | "
+              "HTML pages | Files | Digest ÷ Pelican | Digest ÷ Hugo | Digest ÷ Hugo+related |"),
+             "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for key, row in rows.items():
         if not row.ok:
-            lines.append(f"| {row.label} | {row.note or 'failed'} | | | | | | | | |")
+            lines.append(f"| {row.label} | {row.note or 'failed'} | | | | | | | | | |")
             continue
         runs = " ".join(f"{t:.2f}" if t >= 0.1 else f"{t:.3f}" for t in row.times)
         peak = f"{row.peak_mb:.0f} MB" if row.rss_kb else "—"
+        pss = f"{row.pss_mib:.0f} MiB" if row.pss_kib and max(row.pss_kib) else "—"
         html = f"{row.html:,}" if row.html is not None else "—"
         files = f"{row.files:,}" if row.files is not None else "—"
         if key in against_pelican:
@@ -518,19 +542,19 @@ def table(res: dict) -> str:
         else:
             cells = ["", "", ""]
         cpu = fmt_s(statistics.median(row.cpu)) if row.cpu else "—"
-        lines.append(f"| {row.label} | {fmt_s(row.median)} | {runs} | {cpu} | {peak} | {html} | "
-                     f"{files} | " + " | ".join(cells) + " |")
+        lines.append(f"| {row.label} | {fmt_s(row.median)} | {runs} | {cpu} | {peak} | {pss} | "
+                     f"{html} | {files} | " + " | ".join(cells) + " |")
     mine, theirs = rows.get("served"), rows.get("hugo_served")
     if mine and mine.ok and theirs and theirs.ok:
         lines.append(f"| Save to served, digest serve ÷ hugo server | {ratio(mine, theirs)} "
-                     "| | | | | | | | |")
+                     "| | | | | | | | | |")
     size, count = res["bundle"]
     search, cold = rows.get("search"), rows.get("cold")
     if search and search.ok and cold and cold.ok:
         lines.append(f"| Pagefind's share (search on − search off, cold) | "
-                     f"{fmt_s(search.median - cold.median)} | | | | | | | | |")
+                     f"{fmt_s(search.median - cold.median)} | | | | | | | | | |")
         lines.append(f"| Pagefind bundle (output/pagefind) | {size / 2**20:.1f} MB in "
-                     f"{count:,} files | | | | | | | | |")
+                     f"{count:,} files | | | | | | | | | |")
     return "\n".join(lines)
 
 
