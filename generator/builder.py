@@ -27,7 +27,7 @@ from .executors import ExecutorFactory, stage_executor
 from .feeds import EPOCH, feed_files
 from .fingerprints import fingerprint
 from .memory import give_back
-from .model import Article, Page
+from .model import Article, Page, evolve
 from .output import Staging, output_dir_errors, read_manifest
 from .pages import path_errors, plan_pages, reserved_paths
 from .paths import shown_path
@@ -377,13 +377,13 @@ class Builder:
         """The pages to render, each article page with its article's body."""
         own = [p.context["article"] for p in pages if "article" in p.context]
         full = {a.id: a for a in self._bodies(own)}
-        return [replace(p, context={**p.context, "article": full[p.context["article"].id]})
+        return [evolve(p, context={**p.context, "article": full[p.context["article"].id]})
                 if "article" in p.context else p for p in pages]
 
     def _bodies(self, articles: list[Article]) -> list[Article]:
         """The articles with their bodies, from the store, where reading put them."""
         stored = self.store.bodies([a.source_path for a in articles]) if articles else {}
-        return [replace(a, body_html=stored.get(a.source_path, "")) for a in articles]
+        return [evolve(a, body_html=stored.get(a.source_path, "")) for a in articles]
 
     def _extras(self, site: Site, related: Related, plan: list[Page], urls: Urls,
                 empty_updated) -> dict[str, bytes]:

@@ -47,9 +47,9 @@ for _kind in ("set", "omap", "pairs", "value", "merge", "yaml"):
     TextLoader.add_constructor(f"tag:yaml.org,2002:{_kind}", TextLoader.refuse)
 
 
-# The front matter nearly every file has: flat `key: value` lines of plain or quoted text and
-# flow lists of plain words. Read here without YAML's machinery, which costs a quarter of
-# reading a typical article (a node and a constructor call per scalar). Anything else, or
+# The front matter nearly every file has: flat `key: value` lines of plain or quoted text, and
+# lists of words (`[a, b]`, or `- a` lines). Read here without YAML's machinery, which costs a
+# fifth of reading a typical article (a node and a constructor call per scalar). Anything else, or
 # anything unsure, is None: the caller then loads it with TextLoader, which also gives the
 # errors. Equal to TextLoader on what it accepts (tests/test_yaml_text.py checks it).
 _SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")

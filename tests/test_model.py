@@ -1,8 +1,8 @@
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from generator.model import Article, Inputs, Page, quick_pickle
+from generator.model import Article, Inputs, Page, evolve, quick_pickle
 
 
 def article(**changes):
@@ -37,3 +37,18 @@ class One:
 def test_quick_pickle_of_one_field():
     assert One(3).__getstate__() == (3,)
     assert pickle.loads(pickle.dumps(One(3))) == One(3)
+
+
+def test_evolve_is_dataclasses_replace_for_quick_pickle_classes():
+    import pytest
+
+    base = article()
+    for changes in ({}, {"body_html": ""}, {"title": "New", "tags": ("x", "y")},
+                    {"fingerprint": "f", "card": "c"}):
+        made = evolve(base, **changes)
+        assert made == replace(base, **changes) and made is not base
+        assert type(made) is Article
+    assert base.body_html and base.title == "T"  # the original is untouched
+    assert evolve(One(3), value=4) == One(4)
+    with pytest.raises(TypeError, match="no field 'titel'"):
+        evolve(base, titel="x")

@@ -17,7 +17,7 @@ from ..config import Config
 from ..errors import ContentError, ContentWarning, internal_error
 from ..executors import StageExecutor
 from ..fingerprints import library_versions, source_digest
-from ..model import Article
+from ..model import Article, evolve
 from ..paths import is_litter, shown_path
 from ..progress import Progress
 from ..redirects import Redirect
@@ -154,8 +154,8 @@ def _parse_batch(batch: list[tuple[Source, bytes, str]], cfg: Config
         doc = None
         if parsed.article is not None:
             article = parsed.article
-            article = replace(article, fingerprint=digest, card=card_hash(article))
-            parsed = replace(parsed, article=article)
+            article = evolve(article, fingerprint=digest, card=card_hash(article))
+            parsed = evolve(parsed, article=article)
             doc = RelatedDoc.of(article, settings, known)
         results.append(parsed)
         docs.append(doc)

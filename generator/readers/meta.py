@@ -3,7 +3,7 @@ text stays text, URLs must be http(s), dates and counts are parsed by Digest."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +11,7 @@ from .. import text
 from ..config import Config
 from ..dates import parse_date
 from ..errors import ContentError, ContentWarning
-from ..model import Article, quick_pickle
+from ..model import Article, evolve, quick_pickle
 from ..redirects import Redirect
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class Parsed:
         article = self.article
         if article is None or not article.body_html:
             return self
-        return replace(self, article=replace(article, body_html=""))
+        return evolve(self, article=evolve(article, body_html=""))
 
 
 @dataclass(slots=True)
