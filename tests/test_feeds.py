@@ -467,3 +467,93 @@ def test_an_entry_shared_by_feeds_is_serialized_once(monkeypatch):
     carried = sum(data.count(b"<entry>") for name, data in files.items() if name.endswith(".xml"))
     assert carried > len(articles)  # each article is in several feeds
     assert sorted(made) == sorted(feeds_module.entry_id(a) for a in articles)
+
+
+def _atom_entry_by_elementtree(entry, schemes):
+    """The oracle: an entry as ElementTree itself indents and writes it."""
+    from generator.feeds import rfc3339
+
+    def sub(parent, tag, text=None, **attributes):
+        element = ET.SubElement(parent, tag, attributes)
+        if text is not None:
+            element.text = text
+        return element
+
+    item = ET.Element("entry")
+    sub(item, "title", entry.title)
+    sub(item, "link", rel="alternate", type="text/html", href=entry.url)
+    if entry.source_url:
+        sub(item, "link", rel="via", href=entry.source_url)
+    sub(item, "id", entry.id)
+    sub(item, "published", rfc3339(entry.published))
+    sub(item, "updated", rfc3339(entry.updated))
+    for name in entry.authors:
+        sub(sub(item, "author"), "name", name)
+    sub(item, "category", term=entry.category.id, scheme=schemes[0],
+        label=xml_text(entry.category.name))
+    for tag in entry.tags:
+        sub(item, "category", term=tag.slug, scheme=schemes[1], label=xml_text(tag.name))
+    if entry.summary:
+        sub(item, "summary", entry.summary)
+    if entry.content_html is not None:
+        sub(item, "content", entry.content_html, type="html")
+    ET.indent(item, space="  ", level=1)
+    return ET.tostring(item, encoding="unicode")
+
+
+_XML_TEXT = "abc &<>\"'\n\r\t]]>é☃\U0001f600 "
+
+
+def test_atom_entries_are_the_bytes_elementtree_writes():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from generator.feeds import Entry, _atom_entry
+    from generator.model import Category, Tag
+
+    text = st.text(st.sampled_from(list(_XML_TEXT)), max_size=12)
+    when = st.datetimes(timezones=st.just(UTC))
+
+    @settings(max_examples=400, deadline=None)
+    @given(text, text, text, st.one_of(st.none(), text), st.lists(text, max_size=2), text,
+           st.lists(st.tuples(text, text), max_size=2), st.one_of(st.none(), text), when,
+           st.sampled_from([("", ""), ("https://s/c/", "https://s/t/?a=1&b=\"2\"")]))
+    def check(title, url, summary, content, authors, category, tags, source, date, schemes):
+        entry = Entry(id="urn:uuid:" + url, url=url, title=title, published=date, updated=date,
+                      summary=summary, content_html=content, authors=tuple(authors),
+                      category=Category(category or "c", category),
+                      tags=tuple(Tag(slug, name) for slug, name in tags), source_url=source)
+        assert _atom_entry(entry, schemes) == _atom_entry_by_elementtree(entry, schemes)
+
+    check()
+
+
+def _sitemap_by_elementtree(root_tag, item_tag, listed, urls):
+    """The oracle: a sitemap as ElementTree itself indents and writes it."""
+    from generator.feeds import rfc3339, xml_document
+
+    root = ET.Element(root_tag, {"xmlns": sitemap.SITEMAP_NS})
+    for href, lastmod in listed:
+        item = ET.SubElement(root, item_tag)
+        ET.SubElement(item, "loc").text = xml_text(urls.absolute(href))
+        if lastmod is not None:
+            ET.SubElement(item, "lastmod").text = rfc3339(lastmod)
+    return xml_document(root)
+
+
+def test_sitemaps_are_the_bytes_elementtree_writes():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    urls = Urls("https://example.org/sub/", "/sub/", "/{year}/{slug}/")
+    href = st.text(st.sampled_from(list("az/&<>\"é ?=")), max_size=10).map(lambda t: "/sub/" + t)
+    when = st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)))
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.tuples(href, when), max_size=4), st.sampled_from(
+        [("urlset", "url"), ("sitemapindex", "sitemap")]))
+    def check(listed, tags):
+        assert sitemap._document(*tags, listed, urls) == _sitemap_by_elementtree(*tags, listed,
+                                                                                  urls)
+
+    check()
