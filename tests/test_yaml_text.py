@@ -61,7 +61,7 @@ def headers(draw):
     return "\n".join(lines)
 
 
-@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(headers())
 def test_the_simple_reader_agrees_with_yaml_wherever_it_answers(header):
     simple = load_simple(header)
