@@ -63,7 +63,7 @@ _NOTHING = "~"
 def load_simple(header: str) -> dict[str, Any] | None:
     """The mapping a simple front matter holds, or None when it is not that simple."""
     data: dict[str, Any] = {}
-    items: list[Any] | None = None  # the block list being read (`- item` lines), if any
+    listing: str | None = None  # the `key:` whose `- item` lines may follow
     indent = ""
     for line in header.split("\n"):
         if not line.isprintable():  # tabs, NEL, line separators: YAML's own rules apply
@@ -72,37 +72,24 @@ def load_simple(header: str) -> dict[str, Any] | None:
             continue
         item = _BLOCK_ITEM.fullmatch(line)
         if item is not None:
-            if items is None or (indent != item[1] and items):
+            items = data[listing] if listing is not None else None
+            if listing is None or (items and indent != item[1]):
                 return None
-            indent = item[1]
             value = _simple_value(item[2].rstrip(" "))
             if value is _UNSURE or isinstance(value, list):
                 return None
+            if items is None:
+                data[listing] = items = []
+            indent = item[1]
             items.append(value)
             continue
         match = _SIMPLE_KEY.fullmatch(line)
-        if match is None:
-            return None
-        value = _simple_value((match[2] or "").rstrip(" "))
+        value = _simple_value((match[2] or "").rstrip(" ")) if match else _UNSURE
         if value is _UNSURE:
             return None
         data[match[1]] = value
-        items = None
-        if not match[2]:  # `key:` alone: a block list may follow
-            items, indent = [], ""
-            data[match[1]] = _Pending(items)
-    return {key: (value.value() if isinstance(value, _Pending) else value)
-            for key, value in data.items()}
-
-
-class _Pending:
-    """A `key:` with nothing after it: nothing, unless `- item` lines follow."""
-
-    def __init__(self, items: list[Any]) -> None:
-        self.items = items
-
-    def value(self) -> list[Any] | None:
-        return self.items or None
+        listing = None if match[2] else match[1]  # `key:` alone: nothing, or a list
+    return data
 
 
 _BLOCK_ITEM = re.compile(r"( *)- +(.*)")

@@ -29,7 +29,8 @@ def test_what_is_not_simple_is_left_to_yaml():
     for header in ('title: "a \\" b"', "title: a: b", "title: a #c", "title: &x a",
                    "title: !!str a", "title: |\n  a", "tags:\n  - a\n    - b", "a:\n  b: c",
                    "title: [a, [b]]", 'tags: ["a, b"]', "title:\ta", "t: 'it''s'",
-                   "title: a\u2028b", "- a", "title: -a", "key: ~\n- a", "title: {a: b}"):
+                   "title: a\u2028b", "- a", "title: -a", "key: ~\n- a", "title: {a: b}",
+                   "tags:\n  - a\n- b", "tags:\n- a\n  - b"):
         assert load_simple(header) is None, header
 
 
@@ -51,9 +52,12 @@ def headers(draw):
         elif kind == "flow":
             text = "[" + ", ".join(draw(st.lists(_LINE_TEXT, max_size=3))) + "]"
         if kind == "block":
-            indent = draw(st.sampled_from(["", "  ", " "]))
+            indents = st.sampled_from(["", "  ", " "])
+            indent = draw(indents)
+            mixed = draw(st.booleans())  # items at different depths: nested, or an error
             lines.append(f"{key}:")
-            lines.extend(f"{indent}- {item}" for item in draw(st.lists(_LINE_TEXT, max_size=3)))
+            lines.extend(f"{draw(indents) if mixed else indent}- {item}"
+                         for item in draw(st.lists(_LINE_TEXT, max_size=3)))
         elif kind == "raw":
             lines.append(text)
         else:
