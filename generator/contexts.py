@@ -130,7 +130,8 @@ GLOBALS = {
            "build one from pieces.",
     "news_article_json_ld(article, category)": "schema.org NewsArticle JSON-LD, safe inside "
                                                 "a `<script>`.",
-    "filters": "`long_date`, `short_date`, `clock`, `iso`, `thousands`, `slugify`.",
+    "filters": "`long_date`, `short_date`, `clock`, `iso`, `thousands`, `slugify`, "
+               "`opening_text` (the plain text a body opens with).",
 }
 
 

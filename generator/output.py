@@ -7,6 +7,7 @@ import fcntl
 import json
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,9 +75,15 @@ class Staging:
     def __init__(self, output_dir: Path) -> None:
         self.root = output_dir.resolve()
         self.folder = self.root / self.FOLDER
-        self._checked: dict[str, bool] = {}
-        self._staged_folders: set[str] = set()
         self._lock: int | None = None
+        self._paths()
+
+    def _paths(self) -> None:
+        """The folders as strings, and what is known of them: `put` runs once a page."""
+        self._root, self._staging = str(self.root), str(self.folder)
+        self._checked: dict[str, bool] = {}
+        self._absent: set[str] = set()  # folders that output/ does not have
+        self._staged_folders: set[str] = set()
 
     def open(self) -> Staging:
         try:
@@ -93,24 +100,38 @@ class Staging:
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         shutil.rmtree(self.folder, ignore_errors=True)  # what a crashed build left behind
         self.folder.mkdir()
-        self._staged_folders = set()
+        self._paths()  # what the last build learned of output/ may be stale
         return self
 
     def put(self, relative: str, data: bytes) -> bool:
         """Stage a file unless output/ already holds these bytes; True when staged."""
-        target = self._target(relative)
-        try:
-            if target.stat().st_size == len(data) and target.read_bytes() == data:
-                return False
-        except OSError:
-            pass
+        folder = self._checked_folder(relative)
+        # A folder that output/ lacks holds no old copy: a first build skips the stat.
+        if folder not in self._absent:
+            target = os.path.join(self._root, relative)
+            try:
+                if os.stat(target).st_size == len(data):
+                    with open(target, "rb") as old:
+                        if old.read() == data:
+                            return False
+            except OSError:
+                pass
         # Most pages have a folder of their own: made here before the first write into it,
-        # rather than after a failed open.
-        folder = relative.rpartition("/")[0]
+        # rather than after a failed open; from its parent, when that was made, in one call.
         if folder not in self._staged_folders:
-            os.makedirs(os.path.join(self.folder, folder), exist_ok=True)
+            path = os.path.join(self._staging, folder)
+            if folder.rpartition("/")[0] in self._staged_folders:
+                try:
+                    os.mkdir(path)
+                except FileExistsError:
+                    pass
+            else:
+                os.makedirs(path, exist_ok=True)
+                while "/" in folder:  # and its parents, where the next page's folder goes
+                    self._staged_folders.add(folder)
+                    folder = folder.rpartition("/")[0]
             self._staged_folders.add(folder)
-        with open(os.path.join(self.folder, relative), "wb") as handle:
+        with open(os.path.join(self._staging, relative), "wb") as handle:
             handle.write(data)
         return True
 
@@ -183,29 +204,45 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
-        self._staged_folders = set()
+        self._paths()  # what the last build learned of output/ may be stale
         if self._lock is not None:
             os.close(self._lock)  # closing releases the lock
             self._lock = None
 
     def _target(self, relative: str) -> Path:
         """output/relative, refusing any path that leads outside output/ (`..`, links)."""
+        self._checked_folder(relative)
+        # The file itself may be a link: os.replace swaps the link, never what it points to.
+        return self.root / relative
+
+    def _checked_folder(self, relative: str) -> str:
+        """The folder of output/relative, once it is known to lie inside output/."""
         parts = relative.split("/")
         if not relative or relative.startswith("/") or ".." in parts or parts[0] == self.FOLDER:
             raise _outside(self.root, relative)
-        if not self._inside("/".join(parts[:-1])):
+        folder = relative.rpartition("/")[0]
+        if not self._inside(folder):
             raise _outside(self.root, relative)
-        # The file itself may be a link: os.replace swaps the link, never what it points to.
-        return self.root / relative
+        return folder
 
     def _inside(self, folder: str) -> bool:
         """Whether output/folder really is inside output/, links followed. Checked once per
         folder, from its parent's answer: a folder that is not a link is inside exactly when
-        its parent is, so a page's own folder costs one lstat, not one per path component."""
+        its parent is, so a page's own folder costs one lstat, not one per path component.
+        The lstat also tells which folders output/ lacks (`_absent`)."""
         inside = self._checked.get(folder)
         if inside is None:
             parent, _, name = folder.rpartition("/")
-            if folder and name not in ("", ".") and not os.path.islink(self.root / folder):
+            link = True
+            if folder and name not in ("", "."):
+                try:
+                    link = stat.S_ISLNK(os.lstat(os.path.join(self._root, folder)).st_mode)
+                except FileNotFoundError:
+                    link = False
+                    self._absent.add(folder)
+                except OSError:
+                    link = False
+            if not link:
                 inside = self._inside(parent)
             else:
                 real = (self.root / folder).resolve()
@@ -217,8 +254,8 @@ class Staging:
         return {"root": self.root, "folder": self.folder}
 
     def __setstate__(self, state: dict[str, Path]) -> None:
-        self.root, self.folder, self._checked = state["root"], state["folder"], {}
-        self._staged_folders = set()
+        self.root, self.folder = state["root"], state["folder"]
+        self._paths()
         self._lock = None
 
 

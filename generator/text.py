@@ -234,6 +234,13 @@ def html_to_text(fragment: str) -> str:
     return collapse_spaces(html.unescape(_ANY_TAG.sub("", spaced)))
 
 
+def opening_text(fragment: str, size: int = 2_000) -> str:
+    """The plain text (`html_to_text`) of a fragment's first `size` characters: how a body
+    opens, without reading the whole of it (a theme compares it with the summary on every
+    article page). A tag cut at the end shows as text after the opening's words."""
+    return html_to_text(fragment[:size])
+
+
 def count_words(text: str) -> int:
     return len(text.split())
 

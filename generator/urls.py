@@ -8,7 +8,7 @@ file name. Templates call these methods; they never build a URL from pieces.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
@@ -27,6 +27,15 @@ def _quoted(path: str) -> str:
 def _id_path(article_id: str) -> str:
     """An id as URL path segments: each slugified, so an id can never climb out with `..`."""
     return "/".join(filter(None, (slugify(part) for part in article_id.split("/")))) or "-"
+
+
+@lru_cache(maxsize=1 << 16)
+def _article_href(base_path: str, pattern: str, d: datetime, slug: str, category: str,
+                  article_id: str) -> str:
+    # Lists and related reading link an article from many pages: made once per worker.
+    path = pattern.format(year=f"{d.year:04d}", month=f"{d.month:02d}", day=f"{d.day:02d}",
+                          slug=slug, category=category, id=_id_path(article_id))
+    return _quoted(base_path + path.lstrip("/"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +59,8 @@ class Urls:
         return self.paged(self._href("/"), page)
 
     def article(self, article: Article) -> str:
-        d = article.date
-        return self._href(self.article_pattern.format(
-            year=f"{d.year:04d}", month=f"{d.month:02d}", day=f"{d.day:02d}",
-            slug=article.slug, category=article.category, id=_id_path(article.id),
-        ))
+        return _article_href(self.base_path, self.article_pattern, article.date, article.slug,
+                             article.category, article.id)
 
     def category(self, category_id: str, page: int = 1) -> str:
         return self.paged(self._href(f"/category/{category_id}/"), page)

@@ -33,6 +33,28 @@ def test_writes_only_changed_bytes_and_removes_only_its_own_files(tmp_path):
     assert (out / MANIFEST).is_file()
 
 
+def test_staging_nested_folders_and_the_folders_output_lacks(tmp_path, monkeypatch):
+    """Pages deep in new folders, their parents made by an earlier page or not at all; pages
+    unchanged in a folder output/ has; and a folder output/ lacks is never searched for an
+    old copy (no stat of a file that cannot be there)."""
+    out = tmp_path / "out"
+    first = {"2023/12/01/a/index.html": b"a", "2023/12/01/b/index.html": b"b",
+             "2023/12/01/index.html": b"day", "2023/12/02/c/index.html": b"c", "x.html": b"x"}
+    assert write_site(first, out).written == 5
+    assert all((out / name).read_bytes() == data for name, data in first.items())
+    statted = []
+    real_stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda path, *a, **k: statted.append(str(path))
+                        or real_stat(path, *a, **k))
+    second = {**first, "2023/12/01/b/index.html": b"B", "2024/01/01/d/index.html": b"d"}
+    report = write_site(second, out)
+    assert (report.written, report.unchanged) == (2, 4)
+    assert (out / "2023/12/01/b/index.html").read_bytes() == b"B"
+    assert (out / "2024/01/01/d/index.html").read_bytes() == b"d"
+    assert str(out / "2023/12/01/a/index.html") in statted
+    assert str(out / "2024/01/01/d/index.html") not in statted
+
+
 def test_a_corrupt_manifest_deletes_nothing(tmp_path):
     out = tmp_path / "out"
     write_site({"a.html": b"a"}, out)

@@ -38,3 +38,83 @@ def test_cache_tag_keeps_a_bounded_number_of_fragments(tmp_path, monkeypatch):
     env = render.make_environment(read_templates([tmp_path]))
     env.get_template("t.html").render(keys=range(10))
     assert len(env.fragments) == 3 and {key[-1] for key in env.fragments} == {7, 8, 9}
+
+
+def test_calls_reach_methods_and_c_functions_and_still_pass_the_context(tmp_path):
+    """The context's shorter path for methods and C functions gives what Jinja's own call
+    gives: arguments in loops, a context to a function that asks for it, undefined for a
+    StopIteration."""
+    import jinja2
+
+    class Links:
+        def of(self, x):
+            return f"/{x}/"
+
+        @jinja2.pass_context
+        def named(self, context, x):
+            return f"{context['prefix']}{x}"
+
+        def stop(self):
+            raise StopIteration
+
+    (tmp_path / "t.html").write_text(
+        "{% for x in xs %}{{ links.of(x) }}{{ links.named(x) }}{{ get(x, '?') }};{% endfor %}"
+        "[{{ links.stop() }}]")
+    env = render.make_environment(read_templates([tmp_path]))
+    assert env.context_class is render._Context
+    out = env.get_template("t.html").render(links=Links(), xs=["a", "<"], prefix="p-",
+                                            get={"a": "A"}.get)
+    assert out == "/a/p-aA;/&lt;/p-&lt;?;[]"
+
+
+def test_escaping_is_markupsafes_and_gives_markup(tmp_path):
+    """Templates escape through render._escape (the same C escaping without Markup's
+    constructor): the bytes markupsafe gives, for text, numbers, Markup and undefined."""
+    import markupsafe
+
+    (tmp_path / "t.html").write_text(
+        "{{ s }}|{{ n }}|{{ m }}|{{ missing }}|{% set b %}{{ s }}{% endset %}{{ b }}")
+    env = render.make_environment(read_templates([tmp_path]))
+    template = env.get_template("t.html")
+    assert template.root_render_func.__globals__["escape"] is render._escape
+    text = "<a href=\"x\">Tom & Jerry's</a>"
+    out = template.render(s=text, n=3, m=markupsafe.Markup("<i>ok</i>"))
+    escaped = str(markupsafe.escape(text))
+    assert out == f"{escaped}|3|<i>ok</i>||{escaped}"
+    assert type(render._escape(text)) is markupsafe.Markup
+    assert render._escape(text) == markupsafe.escape(text)
+
+
+def test_opening_text_reads_only_the_start_of_a_body():
+    from generator.text import html_to_text, opening_text
+
+    body = "<p>Short lede.</p><p>Then <a href=\"/x\">a link</a> &amp; more.</p>" * 200
+    assert opening_text(body).startswith("Short lede. Then a link & more. Short lede.")
+    assert html_to_text(body).startswith(opening_text(body, 600)[:250])
+    assert len(opening_text(body)) < 1_000 < len(html_to_text(body))
+
+
+def test_the_masthead_cached_per_kind_marks_each_pages_own_link(tmp_path):
+    """base.html makes its masthead once per (template, kind) in a worker: one environment
+    rendering pages of every kind in turn still marks the right link as the current page."""
+    from generator.theme import BUILTIN
+
+    env = render.make_environment(read_templates([BUILTIN]))
+    url = render.Urls("https://example.org/", "/", "/{year}/{slug}/")
+    env.globals.update(url=url, site=render.SiteInfo("T", "", "en", "https://example.org/",
+                                                     "UTC", False))
+    base = env.get_template("base.html")
+
+    def current(**context):
+        html = base.render(page={"template": context.pop("template", "list.html")},
+                           canonical="/", **context)
+        masthead = html[html.index('<header class="masthead">'):html.index("</header>")]
+        return [line.split(">")[-3] for line in masthead.splitlines()
+                if 'aria-current="page"' in line]
+
+    for _ in range(2):  # the second time from the cache
+        assert current(template="home.html") == ["Digest</a"]
+        assert current(kind="tags") == ["Tags</a"]
+        assert current(kind="archive") == ["Archive</a"]
+        assert current(template="article.html") == []
+        assert current(kind="categories") == ["Sources</a"]
