@@ -197,7 +197,7 @@ class Builder:
         try:
             with stage_executor(self.jobs, self.executor_factory) as executor:
                 rendered = render_pages(todo, job, staging, executor, self.progress,
-                                        self._with_bodies)
+                                        self._with_bodies, site.articles, self.store.folder)
             clock.lap("render")
             files = {urls.output_path(page.url) for page in plan}
             extra = self._extras(site, related, plan, urls, empty_updated) | moved

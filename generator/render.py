@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import traceback
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
+from pathlib import Path
 from types import BuiltinMethodType, MethodType
 
 import jinja2
@@ -23,10 +24,11 @@ from .errors import BuildFailed, ContentError
 from .executors import StageExecutor
 from .fingerprints import fingerprint
 from .metadata import news_article_json_ld
-from .model import Category, Page, quick_pickle
+from .model import Article, Category, Page, quick_pickle
 from .output import Staging
 from .paths import shown_path
 from .progress import Progress
+from .render_tasks import CardTable, pack, places_of, unpack
 from .site import Site
 from .text import opening_text, slugify
 from .theme import FALLBACKS, read_templates, template_origin, theme_folders
@@ -245,19 +247,41 @@ def _stage(staging: Staging, page: Rendered) -> Rendered:
 def render_pages(pages: list[Page], job: RenderJob, staging: Staging,
                  executor: StageExecutor | None = None,
                  progress: Progress | None = None,
-                 prepare: Callable[[list[Page]], list[Page]] | None = None) -> list[Rendered]:
+                 prepare: Callable[[list[Page]], list[Page]] | None = None,
+                 cards: Sequence[Article] = (), scratch: Path | None = None) -> list[Rendered]:
     """Render pages and stage the ones whose bytes differ from output/. Template errors are
     collected from every page and raised together. `prepare` completes a chunk of pages just
     before it is sent (the builder gives article pages their bodies there), so only the
-    chunks in flight hold what it adds."""
+    chunks in flight hold what it adds. `cards`, the site's articles without bodies, go to
+    local workers once, through a file in `scratch` (render_tasks), not in every task."""
     chunks = executor.chunks(pages, RENDER_CHUNK) if executor else [pages]
-    if prepare is not None:
-        chunks = (prepare(list(chunk)) for chunk in chunks)
     # A worker on another machine cannot write into this one's staging folder: its pages come
     # back compressed, and are staged here.
     remote = executor is not None and executor.remote
-    task = partial(render_chunk, job=job, staging=None if remote else staging)
-    results = executor.imap(task, chunks) if executor else map(task, chunks)
+    table = None
+    if executor is not None and executor.parallel and not remote and len(chunks) > 1 \
+            and cards and scratch is not None:
+        try:
+            table = CardTable.write(cards, scratch)
+        except OSError:  # no room for the table: the tasks carry their cards
+            table = None
+    tasks = (prepare(list(chunk)) for chunk in chunks) if prepare is not None else chunks
+    if table is not None:
+        places = places_of(cards)
+        tasks = (pack(list(chunk), places) for chunk in tasks)
+        task = partial(render_packed, job=job, staging=staging, table=table)
+    else:
+        task = partial(render_chunk, job=job, staging=None if remote else staging)
+    try:
+        return _gathered(executor.imap(task, tasks) if executor else map(task, tasks),
+                         len(pages), staging, remote, progress)
+    finally:
+        if table is not None:
+            table.remove()
+
+
+def _gathered(results, total: int, staging: Staging, remote: bool,
+              progress: Progress | None) -> list[Rendered]:
     errors: dict[tuple[str, int | None], ContentError] = {}
     done: list[Rendered] = []
     for rendered, chunk_errors in results:
@@ -265,7 +289,7 @@ def render_pages(pages: list[Page], job: RenderJob, staging: Staging,
             rendered = [_stage(staging, page) for page in rendered]
         done.extend(rendered)
         if progress is not None:
-            progress("render", len(done), len(pages))
+            progress("render", len(done), total)
         for error in chunk_errors:
             errors.setdefault((error.path, error.line), error)
     if errors:
@@ -292,6 +316,12 @@ def _environment(job: RenderJob) -> jinja2.Environment:
             news_article_json_ld=partial(news_article_json_ld, urls=job.urls,
                                          site_title=job.site.title, base_url=job.site.base_url))
     return env
+
+
+def render_packed(data: bytes, job: RenderJob, staging: Staging, table: CardTable
+                  ) -> tuple[list[Rendered], list[ContentError]]:
+    """render_chunk of a task packed by render_tasks.pack."""
+    return render_chunk(unpack(data, table), job, staging)
 
 
 def render_chunk(pages: list[Page], job: RenderJob, staging: Staging | None

@@ -1,0 +1,86 @@
+"""Render tasks for local workers: cards sent once through a file, tasks holding references."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime
+
+from conftest import copy_site, tree
+from test_incremental import add_articles
+
+from generator import render, render_tasks
+from generator.build import build
+from generator.config import load_config
+from generator.model import Article, Page
+from generator.render_tasks import CardTable, pack, places_of, unpack
+
+
+def card(n: int, **changes) -> Article:
+    fields = dict(id=f"a{n}", title=f"Story {n} <&>", slug=f"story-{n}",
+                  date=datetime(2023, 9, 1 + n, tzinfo=UTC), category="world",
+                  category_label="World", source_path=f"content/a{n}.md", body_html="",
+                  summary="ünïcode " * 20, tags=("x", "y"), extra={"k": [1, 2]})
+    return Article(**{**fields, **changes})
+
+
+def test_packed_pages_hold_references_to_the_very_cards_of_the_table(tmp_path):
+    cards = [card(n) for n in range(5)]
+    full = card(0, body_html="<p>Body</p>")  # an article page's own article, with its body
+    copy = card(3)  # equal to a card, but not that object: sent whole
+    pages = [Page("/a0/", "article.html", {"article": full, "older": cards[1],
+                                           "similar": ({"article": cards[2], "title": "t"},)}),
+             Page("/list/", "list.html", {"articles": [cards[4], cards[2], copy]})]
+    table = CardTable.write(cards, tmp_path)
+    data = pack(pages, places_of(cards))
+    # The referenced cards are not in the task; the article with its body and the copy are.
+    assert [n for n in range(5) if f"Story {n} ".encode() in data] == [0, 3]
+    assert all(f"Story {n} ".encode() in pickle.dumps(pages) for n in range(5))
+    render_tasks._TABLES.clear()  # as a worker that has not read the table yet
+    back = unpack(data, table)
+    assert back == pages
+    read = table.reader().card
+    assert back[0].context["older"] is read(1)
+    assert back[0].context["similar"][0]["article"] is read(2)
+    assert back[1].context["articles"][1] is read(2)
+    assert back[0].context["article"] is not read(0) and back[0].context["article"].body_html
+    assert back[1].context["articles"][2] is not read(3)  # pickled whole, as it came
+    assert unpack(data, table)[1].context["articles"][0] is read(4)  # the card read once
+    table.remove()
+    assert list(tmp_path.iterdir()) == [] and table.path not in render_tasks._TABLES
+
+
+def test_a_worker_keeps_only_its_latest_cards(tmp_path, monkeypatch):
+    monkeypatch.setattr(render_tasks._Reader, "CACHED", 3)
+    cards = [card(n) for n in range(6)]
+    table = CardTable.write(cards, tmp_path)
+    reader = table.reader()
+    assert [reader.card(n) for n in range(6)] == cards
+    assert sorted(reader.cards) == [3, 4, 5]
+    assert reader.card(0) == cards[0] and sorted(reader.cards) == [0, 4, 5]
+    table.remove()
+
+
+def test_a_build_with_workers_sends_cards_once_and_leaves_no_table(tmp_path, monkeypatch):
+    """Through the Builder with two workers: tasks go packed, the output is the bytes an
+    in-process build gives, and the table's file is gone from the cache folder."""
+    site = copy_site("basic", tmp_path)
+    (site / "config.yaml").write_text((site / "config.yaml").read_text() + "search: false\n")
+    add_articles(site, 40)
+    cfg = load_config(site / "config.yaml")
+    build(cfg, jobs=1, use_cache=False)
+    alone = tree(site / "output")
+
+    written, packed = [], []
+    real_write, real_pack = CardTable.write.__func__, render.pack
+    monkeypatch.setattr(CardTable, "write", classmethod(
+        lambda cls, cards, folder: written.append(len(cards)) or real_write(cls, cards, folder)))
+    monkeypatch.setattr(render, "pack", lambda pages, places: packed.append(len(pages))
+                        or real_pack(pages, places))
+    for _ in range(2):  # cold, then with every page's bytes already in output/
+        (site / "output" / "index.html").unlink()
+        build(cfg, jobs=2, use_cache=True)
+        assert tree(site / "output") == alone
+    assert written and written[0] > 40  # every article of the site, once
+    assert len(packed) >= 2
+    assert [p.name for p in (site / ".digest-cache").iterdir()
+            if p.name.startswith("render-cards-")] == []
