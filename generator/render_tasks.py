@@ -4,8 +4,8 @@ page that shows them.
 A page's context holds the cards of every article it links (a list's twenty entries, an
 article's similar readings and its neighbours), and each task pickled them all again: at 10,000
 articles, 99 MB of tasks, half of it cards that every worker already had from an earlier task.
-Here the cards are written once to a file in the cache folder, which each worker maps and reads
-a card of when a task first refers to it, and a task's pages are pickled with a reference (the
+Here the cards are written once to a file in the cache folder, from which each worker reads a
+card when a task first refers to it, and a task's pages are pickled with a reference (the
 card's place in the table) for each card they hold. Pickled this way the tasks come to 45 MB
 and unpickle several times faster.
 
@@ -17,7 +17,6 @@ the coordinator: their tasks are pickled whole, as before (`render.render_pages`
 from __future__ import annotations
 
 import io
-import mmap
 import os
 import pickle
 import tempfile
@@ -32,53 +31,61 @@ _TABLES: dict[str, _Reader] = {}  # per process: the table of the render at hand
 
 
 class _Reader:
-    """A table file mapped into memory, each card unpickled when a task first refers to it and
-    kept while it is among the latest CACHED. At 100,000 articles the table is 60 MB: mapped,
-    its pages are shared by the workers, and each worker holds only the cards of its recent
-    tasks (tasks follow the plan, so nearby pages show nearby articles)."""
+    """A table file, each card read and unpickled when a task first refers to it and kept
+    while it is among the latest CACHED. Read with pread, not mapped: a mapped page counts in
+    the worker's memory for as long as it stays mapped, and at 100,000 articles the table is
+    60 MB. Tasks follow the plan, so nearby pages show nearby articles: a few thousand cards
+    cover what a worker's next tasks show."""
 
-    CACHED = 16_384
+    CACHED = 4_096
 
     def __init__(self, path: str) -> None:
-        with open(path, "rb") as data:
-            self.data = mmap.mmap(data.fileno(), 0, access=mmap.ACCESS_READ)
-        count = int.from_bytes(self.data[:8], "little")
+        self.fd = os.open(path, os.O_RDONLY)
+        end = os.fstat(self.fd).st_size - 8
+        count = int.from_bytes(os.pread(self.fd, 8, end), "little")
         self.offsets = array("Q")
-        self.offsets.frombytes(self.data[8:8 + 8 * (count + 1)])
+        self.offsets.frombytes(os.pread(self.fd, 8 * (count + 1), end - 8 * (count + 1)))
         self.cards: dict[int, Article] = {}
 
     def card(self, place: int) -> Article:
         card = self.cards.get(place)
         if card is None:
+            start = self.offsets[place]
             card = self.cards[place] = pickle.loads(
-                self.data[self.offsets[place]:self.offsets[place + 1]])
+                os.pread(self.fd, self.offsets[place + 1] - start, start))
             if len(self.cards) > self.CACHED:
                 del self.cards[next(iter(self.cards))]  # the oldest
         return card
+
+    def close(self) -> None:
+        os.close(self.fd)
 
 
 @dataclass(frozen=True, slots=True)
 class CardTable:
     """Where the cards are, for a worker to read: one file per render stage, each card pickled
-    on its own behind a table of where each begins."""
+    on its own, followed by where each begins."""
 
     path: str
 
     @classmethod
     def write(cls, cards: Sequence[Article], folder: Path) -> CardTable:
-        blobs = [pickle.dumps(card, protocol=pickle.HIGHEST_PROTOCOL) for card in cards]
-        offsets = array("Q", [8 + 8 * (len(blobs) + 1)])
-        for blob in blobs:
-            offsets.append(offsets[-1] + len(blob))
+        """Each card pickled and written in turn (never all the pickles at once: 60 MB at
+        100,000 articles, which the heap would keep), then where each begins, then how many."""
         handle, path = tempfile.mkstemp(prefix="render-cards-", suffix=".bin", dir=folder)
+        offsets = array("Q", [0])
         with os.fdopen(handle, "wb") as out:
-            out.write(len(blobs).to_bytes(8, "little"))
+            for card in cards:
+                offsets.append(offsets[-1] + out.write(
+                    pickle.dumps(card, protocol=pickle.HIGHEST_PROTOCOL)))
             out.write(offsets.tobytes())
-            out.writelines(blobs)
+            out.write(len(cards).to_bytes(8, "little"))
         return cls(path)
 
     def remove(self) -> None:
-        _TABLES.pop(self.path, None)
+        reader = _TABLES.pop(self.path, None)
+        if reader is not None:
+            reader.close()
         try:
             os.unlink(self.path)
         except FileNotFoundError:
@@ -88,6 +95,8 @@ class CardTable:
         """This process's reader of the table (the last table only: one render at a time)."""
         reader = _TABLES.get(self.path)
         if reader is None:
+            for old in _TABLES.values():
+                old.close()
             _TABLES.clear()
             reader = _TABLES[self.path] = _Reader(self.path)
         return reader

@@ -29,7 +29,7 @@ def _id_path(article_id: str) -> str:
     return "/".join(filter(None, (slugify(part) for part in article_id.split("/")))) or "-"
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 13)
 def _article_href(base_path: str, pattern: str, d: datetime, slug: str, category: str,
                   article_id: str) -> str:
     # Lists and related reading link an article from many pages: made once per worker.
