@@ -245,6 +245,12 @@ def count_words(text: str) -> int:
     return len(text.split())
 
 
+def count_collapsed_words(text: str) -> int:
+    """count_words of text that collapse_spaces made (html_to_text's): one space between
+    words and none at either end, so the spaces are counted, not the text split again."""
+    return text.count(" ") + 1 if text else 0
+
+
 def reading_minutes(words: int) -> int:
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 

@@ -131,3 +131,13 @@ def test_reading_minutes_rounds_up_and_is_at_least_one():
     assert text.reading_minutes(0) == 1
     assert text.reading_minutes(200) == 1
     assert text.reading_minutes(201) == 2
+
+
+@pytest.mark.parametrize("html", ["", "<p></p>", "<p>one</p>", "<p>a\\u00a0b\\u2003c</p><p>d\\n\\te</p>",
+                                  " <b>x</b>  <i>y</i> ", "<p>&nbsp;</p><p>&#8195;z</p>"])
+def test_counting_the_words_of_collapsed_text_counts_its_spaces(html):
+    from generator.text import count_collapsed_words, count_words, html_to_text
+
+    html = html.encode().decode("unicode_escape")
+    plain = html_to_text(html)
+    assert count_collapsed_words(plain) == count_words(plain) == len(html_to_text(html).split())

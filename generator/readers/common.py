@@ -110,7 +110,7 @@ def article_from_markdown(meta: Meta, body: str, cfg: Config) -> Parsed:
     if meta.errors or date is None:
         return meta.result(None)
     return meta.result(finish(source, cfg, date=date, body_html=rendered.html,
-                              word_count=text.count_words(plain), **fields))
+                              word_count=text.count_collapsed_words(plain), **fields))
 
 
 def _article_date(meta: Meta, name_date: str | None, cfg: Config) -> datetime | None:
