@@ -71,6 +71,12 @@ class StageExecutor(Executor):
     def parallel(self) -> bool:
         return self.jobs > 1 or self._factory is not None
 
+    @property
+    def own_processes(self) -> bool:
+        """Its workers are processes of Digest's own pool on this machine: they share files
+        with this process, not memory (threads share memory; Dask's workers, nothing)."""
+        return self._factory is None and self.parallel
+
     def chunks(self, items: Sequence[T], largest: int) -> list[Sequence[T]]:
         """The items in tasks: a few per worker, each between SMALLEST_TASK and `largest`."""
         size = largest

@@ -252,15 +252,16 @@ def render_pages(pages: list[Page], job: RenderJob, staging: Staging,
     """Render pages and stage the ones whose bytes differ from output/. Template errors are
     collected from every page and raised together. `prepare` completes a chunk of pages just
     before it is sent (the builder gives article pages their bodies there), so only the
-    chunks in flight hold what it adds. `cards`, the site's articles without bodies, go to
-    local workers once, through a file in `scratch` (render_tasks), not in every task."""
+    chunks in flight hold what it adds. `cards`, the site's articles without bodies, go to the
+    pool's worker processes once, through a file in `scratch` (render_tasks), not in every
+    task; threads and Dask's workers get whole tasks."""
     chunks = executor.chunks(pages, RENDER_CHUNK) if executor else [pages]
     # A worker on another machine cannot write into this one's staging folder: its pages come
     # back compressed, and are staged here.
     remote = executor is not None and executor.remote
     table = None
-    if executor is not None and executor.parallel and not remote and len(chunks) > 1 \
-            and cards and scratch is not None:
+    if executor is not None and executor.own_processes and len(chunks) > 1 and cards \
+            and scratch is not None:
         try:
             table = CardTable.write(cards, scratch)
         except OSError:  # no room for the table: the tasks carry their cards

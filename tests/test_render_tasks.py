@@ -84,3 +84,23 @@ def test_a_build_with_workers_sends_cards_once_and_leaves_no_table(tmp_path, mon
     assert len(packed) >= 2
     assert [p.name for p in (site / ".digest-cache").iterdir()
             if p.name.startswith("render-cards-")] == []
+
+
+def test_threads_and_no_cache_get_whole_tasks(tmp_path, monkeypatch):
+    """Threads share this process's memory (packing would only cost, and their table would be
+    shared); without a build cache there is no folder for the table. Same bytes either way."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    site = copy_site("basic", tmp_path)
+    (site / "config.yaml").write_text((site / "config.yaml").read_text() + "search: false\n")
+    add_articles(site, 40)
+    cfg = load_config(site / "config.yaml")
+    build(cfg, jobs=1, use_cache=False)
+    alone = tree(site / "output")
+    written = []
+    monkeypatch.setattr(CardTable, "write", classmethod(lambda cls, *a: written.append(a)))
+    for jobs, factory, cache in ((2, ThreadPoolExecutor, True), (2, None, False)):
+        (site / "output" / "index.html").unlink()
+        build(cfg, jobs=jobs, executor_factory=factory, use_cache=cache)
+        assert tree(site / "output") == alone
+    assert written == []
