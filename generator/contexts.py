@@ -131,7 +131,8 @@ GLOBALS = {
     "news_article_json_ld(article, category)": "schema.org NewsArticle JSON-LD, safe inside "
                                                 "a `<script>`.",
     "filters": "`long_date`, `short_date`, `clock`, `iso`, `thousands`, `slugify`, "
-               "`opening_text` (the plain text a body opens with).",
+               "`opening_text` (the start of `striptags`, at least 200 characters, without "
+               "stripping the whole body).",
 }
 
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from types import BuiltinMethodType, MethodType
+from types import BuiltinMethodType, FunctionType, MethodType
 
 import jinja2
 import markupsafe
 from jinja2 import nodes
 from jinja2.ext import Extension
+from jinja2.utils import internalcode
 from markupsafe import Markup
 
 from .config import Config
@@ -99,9 +100,10 @@ class _Context(jinja2.runtime.Context):
     asked once per function, kept in the environment (a Python function lives as long as its
     code). A C function has no attributes to answer with."""
 
+    @internalcode  # as Jinja's own: left out of the tracebacks a template error shows
     def call(__self, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
         kind = type(__obj)
-        if kind is MethodType:
+        if kind is MethodType and type(__obj.__func__) is FunctionType:
             plain = __self.environment.plain_methods.get(__obj.__func__)
             if plain is None:
                 plain = not hasattr(__obj.__func__, "jinja_pass_arg")
@@ -126,6 +128,8 @@ class _Context(jinja2.runtime.Context):
 # `escape` is the C function itself, and is kept.)
 _escape_inner = getattr(markupsafe, "_escape_inner", None)
 _new_str = str.__new__
+if _escape_inner is not None and _escape_inner("<&>\"'") != str(markupsafe.escape("<&>\"'")):
+    _escape_inner = None  # a later markupsafe whose private function means something else
 
 
 def _escape(value: object) -> Markup:

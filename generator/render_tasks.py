@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .model import Article, Page
 
+PREFIX = "render-cards-"
 _TABLES: dict[str, _Reader] = {}  # per process: the table of the render at hand
 
 
@@ -41,10 +42,14 @@ class _Reader:
 
     def __init__(self, path: str) -> None:
         self.fd = os.open(path, os.O_RDONLY)
-        end = os.fstat(self.fd).st_size - 8
-        count = int.from_bytes(os.pread(self.fd, 8, end), "little")
-        self.offsets = array("Q")
-        self.offsets.frombytes(os.pread(self.fd, 8 * (count + 1), end - 8 * (count + 1)))
+        try:
+            end = os.fstat(self.fd).st_size - 8
+            count = int.from_bytes(os.pread(self.fd, 8, end), "little")
+            self.offsets = array("Q")
+            self.offsets.frombytes(os.pread(self.fd, 8 * (count + 1), end - 8 * (count + 1)))
+        except BaseException:
+            os.close(self.fd)
+            raise
         self.cards: dict[int, Article] = {}
 
     def card(self, place: int) -> Article:
@@ -71,15 +76,23 @@ class CardTable:
     @classmethod
     def write(cls, cards: Sequence[Article], folder: Path) -> CardTable:
         """Each card pickled and written in turn (never all the pickles at once: 60 MB at
-        100,000 articles, which the heap would keep), then where each begins, then how many."""
-        handle, path = tempfile.mkstemp(prefix="render-cards-", suffix=".bin", dir=folder)
-        offsets = array("Q", [0])
-        with os.fdopen(handle, "wb") as out:
-            for card in cards:
-                offsets.append(offsets[-1] + out.write(
-                    pickle.dumps(card, protocol=pickle.HIGHEST_PROTOCOL)))
-            out.write(offsets.tobytes())
-            out.write(len(cards).to_bytes(8, "little"))
+        100,000 articles, which the heap would keep), then where each begins, then how many.
+        A table that a killed build left behind is removed first; one that cannot be written
+        whole is removed at once."""
+        _sweep(folder)
+        handle, path = tempfile.mkstemp(prefix=f"{PREFIX}{os.getpid()}-", suffix=".bin",
+                                        dir=folder)
+        try:
+            offsets = array("Q", [0])
+            with os.fdopen(handle, "wb") as out:
+                for card in cards:
+                    offsets.append(offsets[-1] + out.write(
+                        pickle.dumps(card, protocol=pickle.HIGHEST_PROTOCOL)))
+                out.write(offsets.tobytes())
+                out.write(len(cards).to_bytes(8, "little"))
+        except BaseException:
+            os.unlink(path)
+            raise
         return cls(path)
 
     def remove(self) -> None:
@@ -100,6 +113,19 @@ class CardTable:
             _TABLES.clear()
             reader = _TABLES[self.path] = _Reader(self.path)
         return reader
+
+
+def _sweep(folder: Path) -> None:
+    """Remove the tables of builds that are no longer running (killed, so their `finally`
+    never ran): each table's name holds its build's process id. Another build's live table,
+    of a build into another output folder, is left alone."""
+    for table in folder.glob(f"{PREFIX}*.bin"):
+        try:
+            os.kill(int(table.name[len(PREFIX):].split("-")[0]), 0)
+        except ProcessLookupError:
+            table.unlink(missing_ok=True)
+        except (ValueError, OSError):
+            pass
 
 
 class _Packer(pickle.Pickler):

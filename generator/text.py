@@ -8,6 +8,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from markupsafe import Markup
+
 WORDS_PER_MINUTE = 200
 
 # Words after which a period does not end a sentence ("Sept. 27", "Mr. Aliyev", "U.S. troops").
@@ -234,11 +236,25 @@ def html_to_text(fragment: str) -> str:
     return collapse_spaces(html.unescape(_ANY_TAG.sub("", spaced)))
 
 
-def opening_text(fragment: str, size: int = 2_000) -> str:
-    """The plain text (`html_to_text`) of a fragment's first `size` characters: how a body
-    opens, without reading the whole of it (a theme compares it with the summary on every
-    article page). A tag cut at the end shows as text after the opening's words."""
-    return html_to_text(fragment[:size])
+def opening_text(fragment: str, size: int = 200) -> str:
+    """The start of Jinja's `fragment | striptags`, at least `size` characters of it (or all
+    of it), without stripping the whole fragment: a theme compares it with the summary on every
+    article page, and striptags walks every tag in Python.
+
+    The fragment is cut just after a `>`, so each tag before the cut is the tag striptags sees
+    (a tag ends at its first `>`) and no entity is cut in two; the cut doubles until its text
+    is long enough. A comment may hide a `>`: with one, the whole fragment is stripped."""
+    cut = 4 * size
+    while cut < len(fragment):
+        end = fragment.find(">", cut)
+        head = fragment[:end + 1]
+        if end < 0 or "<!--" in head:
+            break
+        text = Markup(head).striptags()
+        if len(text) >= size:
+            return text
+        cut *= 2
+    return Markup(fragment).striptags()
 
 
 def count_words(text: str) -> int:

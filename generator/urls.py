@@ -8,7 +8,7 @@ file name. Templates call these methods; they never build a URL from pieces.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
@@ -30,10 +30,12 @@ def _id_path(article_id: str) -> str:
 
 
 @lru_cache(maxsize=1 << 13)
-def _article_href(base_path: str, pattern: str, d: datetime, slug: str, category: str,
-                  article_id: str) -> str:
-    # Lists and related reading link an article from many pages: made once per worker.
-    path = pattern.format(year=f"{d.year:04d}", month=f"{d.month:02d}", day=f"{d.day:02d}",
+def _article_href(base_path: str, pattern: str, year: int, month: int, day: int, slug: str,
+                  category: str, article_id: str) -> str:
+    # Lists and related reading link an article from many pages: made once per worker. Keyed
+    # by the date's parts, not the datetime: one instant in two time zones is equal as a
+    # datetime, and falls on two days.
+    path = pattern.format(year=f"{year:04d}", month=f"{month:02d}", day=f"{day:02d}",
                           slug=slug, category=category, id=_id_path(article_id))
     return _quoted(base_path + path.lstrip("/"))
 
@@ -59,8 +61,9 @@ class Urls:
         return self.paged(self._href("/"), page)
 
     def article(self, article: Article) -> str:
-        return _article_href(self.base_path, self.article_pattern, article.date, article.slug,
-                             article.category, article.id)
+        d = article.date
+        return _article_href(self.base_path, self.article_pattern, d.year, d.month, d.day,
+                             article.slug, article.category, article.id)
 
     def category(self, category_id: str, page: int = 1) -> str:
         return self.paged(self._href(f"/category/{category_id}/"), page)

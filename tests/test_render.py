@@ -1,5 +1,8 @@
 from datetime import UTC, date, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from generator import render
 from generator.theme import read_templates
 
@@ -59,12 +62,12 @@ def test_calls_reach_methods_and_c_functions_and_still_pass_the_context(tmp_path
 
     (tmp_path / "t.html").write_text(
         "{% for x in xs %}{{ links.of(x) }}{{ links.named(x) }}{{ get(x, '?') }};{% endfor %}"
-        "[{{ links.stop() }}]")
+        "[{{ links.stop() }}]{% block b %}{% set y = 'b' %}{{ links.of(y) }}{% endblock %}")
     env = render.make_environment(read_templates([tmp_path]))
     assert env.context_class is render._Context
     out = env.get_template("t.html").render(links=Links(), xs=["a", "<"], prefix="p-",
                                             get={"a": "A"}.get)
-    assert out == "/a/p-aA;/&lt;/p-&lt;?;[]"
+    assert out == "/a/p-aA;/&lt;/p-&lt;?;[]/b/"  # in a loop, and in a block with its own vars
 
 
 def test_escaping_is_markupsafes_and_gives_markup(tmp_path):
@@ -86,12 +89,32 @@ def test_escaping_is_markupsafes_and_gives_markup(tmp_path):
 
 
 def test_opening_text_reads_only_the_start_of_a_body():
-    from generator.text import html_to_text, opening_text
+    from markupsafe import Markup
+
+    from generator.text import opening_text
 
     body = "<p>Short lede.</p><p>Then <a href=\"/x\">a link</a> &amp; more.</p>" * 200
-    assert opening_text(body).startswith("Short lede. Then a link & more. Short lede.")
-    assert html_to_text(body).startswith(opening_text(body, 600)[:250])
-    assert len(opening_text(body)) < 1_000 < len(html_to_text(body))
+    assert opening_text(body).startswith("Short lede.Then a link & more.Short lede.")
+    assert 200 <= len(opening_text(body)) < 1_000 < len(Markup(body).striptags())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["<p>", "</p>", "<a title=\"x>y<z\">", "</a>", "<!-- c>d -->",
+                                 "<!--", "-->", "&amp;", "&nbsp;", "&amp", "&lt;", "&#8195;",
+                                 " ", "\n", "word", "<b>", ">", "<", "é"]), max_size=80),
+       st.integers(min_value=1, max_value=40))
+def test_opening_text_opens_as_striptags_does(parts, size):
+    """Wherever the fragment is cut, the first `size` characters are striptags' own: a page
+    shows or hides its lead exactly as with `body_html | striptags`."""
+    from markupsafe import Markup
+
+    from generator.text import opening_text
+
+    fragment = "".join(parts)
+    whole = Markup(fragment).striptags()
+    opening = opening_text(fragment, size)
+    assert opening[:size] == whole[:size]
+    assert len(opening) >= min(size, len(whole))
 
 
 def test_the_masthead_cached_per_kind_marks_each_pages_own_link(tmp_path):

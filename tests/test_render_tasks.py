@@ -104,3 +104,24 @@ def test_threads_and_no_cache_get_whole_tasks(tmp_path, monkeypatch):
         build(cfg, jobs=jobs, executor_factory=factory, use_cache=cache)
         assert tree(site / "output") == alone
     assert written == []
+
+
+def test_a_table_that_cannot_be_written_whole_is_removed_and_dead_builds_tables_swept(tmp_path):
+    class Unpicklable:
+        def __reduce__(self):
+            raise RuntimeError("no")
+
+    try:
+        CardTable.write([card(0), card(1, extra={"x": Unpicklable()})], tmp_path)
+    except RuntimeError:
+        pass
+    assert list(tmp_path.iterdir()) == []
+    dead = tmp_path / f"{render_tasks.PREFIX}999999999-x.bin"  # no such process
+    dead.write_bytes(b"left by a killed build")
+    live = CardTable.write([card(0)], tmp_path)  # this process's: kept while it renders
+    other = CardTable.write([card(1)], tmp_path)
+    assert not dead.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [live.path.rpartition("/")[2], other.path.rpartition("/")[2]])
+    live.remove()
+    other.remove()

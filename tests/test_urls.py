@@ -35,3 +35,21 @@ def test_hrefs_outside_the_base_path_are_refused():
 def test_pattern_fields():
     urls = Urls("https://e.org/", "/", "/{category}/{id}/")
     assert urls.article(ARTICLE) == "/nhk/1/"
+
+
+def test_an_article_url_follows_its_own_days_in_every_time_zone():
+    """One instant falls on two days in two zones: Urls.article's memo must not mix them."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from generator.model import Article
+    from generator.urls import Urls
+
+    urls = Urls("https://example.org/", "/", "/{year}/{month}/{day}/{slug}/")
+    instant = datetime(2023, 9, 30, 23, 30, tzinfo=ZoneInfo("UTC"))
+    hrefs = []
+    for zone in ("UTC", "Europe/Paris", "UTC"):
+        article = Article("a", "T", "midnight", instant.astimezone(ZoneInfo(zone)), "c", "C",
+                          "a.md", "")
+        hrefs.append(urls.article(article))
+    assert hrefs == ["/2023/09/30/midnight/", "/2023/10/01/midnight/", "/2023/09/30/midnight/"]
