@@ -37,6 +37,10 @@ def _article_href(base_path: str, pattern: str, year: int, month: int, day: int,
     # datetime, and falls on two days.
     path = pattern.format(year=f"{year:04d}", month=f"{month:02d}", day=f"{day:02d}",
                           slug=slug, category=category, id=_id_path(article_id))
+    return _site_href(base_path, path)
+
+
+def _site_href(base_path: str, path: str) -> str:
     return _quoted(base_path + path.lstrip("/"))
 
 
@@ -51,7 +55,7 @@ class Urls:
         return cls(cfg.base_url, cfg.base_path, cfg.article_permalink)
 
     def _href(self, path: str) -> str:
-        return _quoted(self.base_path + path.lstrip("/"))
+        return _site_href(self.base_path, path)
 
     def paged(self, first: str, number: int) -> str:
         """Page 1 of a list is the list's own URL; page n is `{url}page/{n}/`."""

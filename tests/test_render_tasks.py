@@ -60,15 +60,21 @@ def test_a_worker_keeps_only_its_latest_cards(tmp_path, monkeypatch):
     table.remove()
 
 
-def test_a_build_with_workers_sends_cards_once_and_leaves_no_table(tmp_path, monkeypatch):
-    """Through the Builder with two workers: tasks go packed, the output is the bytes an
-    in-process build gives, and the table's file is gone from the cache folder."""
+def built_alone(tmp_path):
+    """A site with enough articles for several render tasks, and its output built in process."""
     site = copy_site("basic", tmp_path)
     (site / "config.yaml").write_text((site / "config.yaml").read_text() + "search: false\n")
     add_articles(site, 40)
     cfg = load_config(site / "config.yaml")
     build(cfg, jobs=1, use_cache=False)
     alone = tree(site / "output")
+    return site, cfg, alone
+
+
+def test_a_build_with_workers_sends_cards_once_and_leaves_no_table(tmp_path, monkeypatch):
+    """Through the Builder with two workers: tasks go packed, the output is the bytes an
+    in-process build gives, and the table's file is gone from the cache folder."""
+    site, cfg, alone = built_alone(tmp_path)
 
     written, packed = [], []
     real_write, real_pack = CardTable.write.__func__, render.pack
@@ -91,12 +97,7 @@ def test_threads_and_no_cache_get_whole_tasks(tmp_path, monkeypatch):
     shared); without a build cache there is no folder for the table. Same bytes either way."""
     from concurrent.futures import ThreadPoolExecutor
 
-    site = copy_site("basic", tmp_path)
-    (site / "config.yaml").write_text((site / "config.yaml").read_text() + "search: false\n")
-    add_articles(site, 40)
-    cfg = load_config(site / "config.yaml")
-    build(cfg, jobs=1, use_cache=False)
-    alone = tree(site / "output")
+    site, cfg, alone = built_alone(tmp_path)
     written = []
     monkeypatch.setattr(CardTable, "write", classmethod(lambda cls, *a: written.append(a)))
     for jobs, factory, cache in ((2, ThreadPoolExecutor, True), (2, None, False)):
