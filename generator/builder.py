@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from . import search, theme
@@ -29,14 +30,15 @@ from .fingerprints import fingerprint
 from .memory import give_back
 from .model import Article, Page, evolve
 from .output import Staging, output_dir_errors, read_manifest
-from .pages import path_errors, plan_pages, reserved_paths
+from .pages import linked_pages, listing_pages, path_errors, plan_pages, reserved_paths
 from .paths import shown_path
 from .progress import Progress
 from .readers import Parsed, ReadResult, discover, read_all, read_settings
 from .redirects import Redirect, redirect_files
 from .related import Related
 from .related_lists import KeptRelated, with_reasons
-from .render import Rendered, RenderJob, render_pages
+from .render import Rendered, RenderJob
+from .rendering import Rendering
 from .site import Site, duplicate_errors
 from .sitemap import sitemap_entries, sitemap_files
 from .store import CACHE_FOLDER, PageRow, Store, is_locked
@@ -175,29 +177,38 @@ class Builder:
         self._check(unsafe + read.errors + duplicate_errors(site.articles, urls), warnings, site,
                     urls)
         clock.lap("index")
-        related = self._relate(site, read)
-        read = replace(read, related_docs={})
-        if not self.keep:  # a one-shot build: rendering needs the lists, not the index
-            self.kept_related.forget()
-        give_back()
-        clock.lap("related")
-        plan = plan_pages(site, related, cfg, urls, check=False)
-        reserved = reserved_paths(site, urls, cfg)
-        if errors := path_errors(plan, urls, reserved):
-            raise BuildFailed(errors, warnings)
-        moved, moved_warnings = redirects(site, read.redirects, plan, reserved, urls, cfg)
-        warnings = self._strict(warnings + tuple(moved_warnings))
-        clock.lap("plan")
         job = RenderJob.of(cfg, site, urls)
-        touched = self._touched(job.key)
-        todo = pages_touched(plan, touched, {p: r.inputs for p, r in self.written.rows.items()},
-                             self._present(), urls)
-        clock.lap("select")
+        select = partial(pages_touched, touched=self._touched(job.key), present=self._present(),
+                         before={p: r.inputs for p, r in self.written.rows.items()}, urls=urls)
+        reserved = reserved_paths(site, urls, cfg)
+        listing = listing_pages(site, cfg, urls)
         staging = Staging(cfg.output_dir).open()
         try:
-            with stage_executor(self.jobs, self.executor_factory) as executor:
-                rendered = render_pages(todo, job, staging, executor, self.progress,
-                                        self._with_bodies, site.articles, self.store.folder)
+            with stage_executor(self.jobs, self.executor_factory) as executor, \
+                    Rendering(job, staging, executor, self.progress, self._with_bodies,
+                              site.articles, self.store.folder) as rendering:
+                # The lists of sources, tags and dates need no related reading: the workers
+                # render them while it runs here, on one core.
+                ahead = select(listing)
+                if path_errors(listing, urls, reserved):
+                    ahead = []  # the whole plan's check names them, and the build stops there
+                rendering.start(ahead)
+                related = self._relate(site, read)
+                read = replace(read, related_docs={})
+                if not self.keep:  # a one-shot build: rendering needs the lists, not the index
+                    self.kept_related.forget()
+                give_back()
+                clock.lap("related")
+                linked = linked_pages(site, related, cfg, urls)
+                plan = linked + listing
+                if errors := path_errors(plan, urls, reserved):
+                    raise BuildFailed(errors, warnings)
+                moved, moved_warnings = redirects(site, read.redirects, plan, reserved, urls, cfg)
+                warnings = self._strict(warnings + tuple(moved_warnings))
+                clock.lap("plan")
+                todo = select(linked) if ahead else select(plan)
+                clock.lap("select")
+                rendered = rendering.finish(todo)
             clock.lap("render")
             files = {urls.output_path(page.url) for page in plan}
             extra = self._extras(site, related, plan, urls, empty_updated) | moved
@@ -217,8 +228,9 @@ class Builder:
         self.store.commit()
         clock.lap("write")
         drafts = 0 if cfg.drafts else sum(a.draft for a in read.articles)
-        report = BuildReport(len(site.articles), len(plan), len(todo), written.written,
-                             written.unchanged, written.removed, clock.timings, warnings, drafts)
+        report = BuildReport(len(site.articles), len(plan), len(ahead) + len(todo),
+                             written.written, written.unchanged, written.removed, clock.timings,
+                             warnings, drafts)
         self.store.put_blob(f"quiet:{cfg.output_dir}", self._quiet_key(),
                             (replace(report, rendered=0, written=0, removed=0,
                                      unchanged=written.written + written.unchanged, timings={}),

@@ -85,9 +85,16 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
                check: bool = True) -> list[Page]:
     """Every page of the site. Paths that collide are errors, raised here unless `check` is
     off (the build then collects them with every other error: `path_errors`)."""
-    pages: list[Page] = []
-    per_page = cfg.per_page
+    pages = linked_pages(site, related, cfg, urls) + listing_pages(site, cfg, urls)
+    if check and (errors := path_errors(pages, urls, reserved_paths(site, urls, cfg))):
+        raise BuildFailed(errors)
+    return pages
 
+
+def linked_pages(site: Site, related: Related, cfg: Config, urls: Urls) -> list[Page]:
+    """The pages that related reading shapes: each article's (its similar readings and its
+    story's other sources) and the digest's (a story listed once)."""
+    pages: list[Page] = []
     for article in site.articles:
         category = site.category(article.category)
         mates = story_mates(related, article)
@@ -102,11 +109,18 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
             article, category, similar, mates, newer, older, article.source_path)), Inputs(article.id, _ids(*(s.article for s in similar), *mates, newer, older),
                   (category, tuple(s.title for s in similar)))))
 
-    for pager in paginate(digest_entries(site, related), per_page, urls.home):
+    for pager in paginate(digest_entries(site, related), cfg.per_page, urls.home):
         covered = {a.id: story_mates(related, a) for a in pager.items if a.id in related.story_of}
         pages.append(Page(pager.url, "home.html", as_context(HomeContext(pager, covered)),
                           _listed(pager, *(a for mates in covered.values() for a in mates))))
+    return pages
 
+
+def listing_pages(site: Site, cfg: Config, urls: Urls) -> list[Page]:
+    """The pages that need no related reading: sources, tags, days, months, the archive,
+    statistics, search and 404. A build renders them while related reading runs."""
+    pages: list[Page] = []
+    per_page = cfg.per_page
     for category in site.categories:
         items = site.by_category[category.id]
         for pager in paginate(items, per_page, lambda n, c=category.id: urls.category(c, n)):
@@ -154,8 +168,6 @@ def plan_pages(site: Site, related: Related, cfg: Config, urls: Urls,
         pages.append(Page(urls.search(), "search.html", as_context(SearchContext(
             "search", len(site.articles))), Inputs(data=(len(site.articles),))))
     pages.append(Page(urls.file("404.html"), "404.html", as_context(NotFoundContext("404"))))
-    if check and (errors := path_errors(pages, urls, reserved_paths(site, urls, cfg))):
-        raise BuildFailed(errors)
     return pages
 
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import hashlib
 import traceback
 import zlib
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from pathlib import Path
 from types import BuiltinMethodType, FunctionType, MethodType
 
 import jinja2
@@ -22,14 +20,12 @@ from markupsafe import Markup
 from .config import Config
 from .dates import MONTH_NAMES
 from .errors import BuildFailed, ContentError
-from .executors import StageExecutor
 from .fingerprints import fingerprint
 from .metadata import news_article_json_ld
-from .model import Article, Category, Page, quick_pickle
+from .model import Category, Page, quick_pickle
 from .output import Staging
 from .paths import shown_path
-from .progress import Progress
-from .render_tasks import CardTable, pack, places_of, unpack
+from .render_tasks import CardTable, unpack
 from .site import Site
 from .text import opening_text, slugify
 from .theme import FALLBACKS, read_templates, template_origin, theme_folders
@@ -243,66 +239,6 @@ class Rendered:
     data: bytes = b""
 
 
-def _stage(staging: Staging, page: Rendered) -> Rendered:
-    return Rendered(page.path, page.size, page.hash,
-                    staging.put(page.path, zlib.decompress(page.data)))
-
-
-def render_pages(pages: list[Page], job: RenderJob, staging: Staging,
-                 executor: StageExecutor | None = None,
-                 progress: Progress | None = None,
-                 prepare: Callable[[list[Page]], list[Page]] | None = None,
-                 cards: Sequence[Article] = (), scratch: Path | None = None) -> list[Rendered]:
-    """Render pages and stage the ones whose bytes differ from output/. Template errors are
-    collected from every page and raised together. `prepare` completes a chunk of pages just
-    before it is sent (the builder gives article pages their bodies there), so only the
-    chunks in flight hold what it adds. `cards`, the site's articles without bodies, go to the
-    pool's worker processes once, through a file in `scratch` (render_tasks), not in every
-    task; threads and Dask's workers get whole tasks."""
-    chunks = executor.chunks(pages, RENDER_CHUNK) if executor else [pages]
-    # A worker on another machine cannot write into this one's staging folder: its pages come
-    # back compressed, and are staged here.
-    remote = executor is not None and executor.remote
-    table = None
-    if executor is not None and executor.own_processes and len(chunks) > 1 and cards \
-            and scratch is not None:
-        try:
-            table = CardTable.write(cards, scratch)
-        except OSError:  # no room for the table: the tasks carry their cards
-            table = None
-    tasks = (prepare(list(chunk)) for chunk in chunks) if prepare is not None else chunks
-    if table is not None:
-        places = places_of(cards)
-        tasks = (pack(list(chunk), places) for chunk in tasks)
-        task = partial(render_packed, job=job, staging=staging, table=table)
-    else:
-        task = partial(render_chunk, job=job, staging=None if remote else staging)
-    try:
-        return _gathered(executor.imap(task, tasks) if executor else map(task, tasks),
-                         len(pages), staging, remote, progress)
-    finally:
-        if table is not None:
-            table.remove()
-
-
-def _gathered(results, total: int, staging: Staging, remote: bool,
-              progress: Progress | None) -> list[Rendered]:
-    errors: dict[tuple[str, int | None], ContentError] = {}
-    done: list[Rendered] = []
-    for rendered, chunk_errors in results:
-        if remote:
-            rendered = [_stage(staging, page) for page in rendered]
-        done.extend(rendered)
-        if progress is not None:
-            progress("render", len(done), total)
-        for error in chunk_errors:
-            errors.setdefault((error.path, error.line), error)
-    if errors:
-        raise BuildFailed(list(errors.values()))
-    return done
-
-
-RENDER_CHUNK = 128
 _ENVIRONMENTS: dict[str, jinja2.Environment] = {}  # per process: templates compiled once per job
 
 

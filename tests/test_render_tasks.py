@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from conftest import copy_site, tree
 from test_incremental import add_articles
 
-from generator import render, render_tasks
+from generator import render_tasks, rendering
 from generator.build import build
 from generator.config import load_config
 from generator.model import Article, Page
@@ -77,10 +77,10 @@ def test_a_build_with_workers_sends_cards_once_and_leaves_no_table(tmp_path, mon
     site, cfg, alone = built_alone(tmp_path)
 
     written, packed = [], []
-    real_write, real_pack = CardTable.write.__func__, render.pack
+    real_write, real_pack = CardTable.write.__func__, rendering.pack
     monkeypatch.setattr(CardTable, "write", classmethod(
         lambda cls, cards, folder: written.append(len(cards)) or real_write(cls, cards, folder)))
-    monkeypatch.setattr(render, "pack", lambda pages, places: packed.append(len(pages))
+    monkeypatch.setattr(rendering, "pack", lambda pages, places: packed.append(len(pages))
                         or real_pack(pages, places))
     for _ in range(2):  # cold, then with every page's bytes already in output/
         (site / "output" / "index.html").unlink()

@@ -1,0 +1,200 @@
+"""The render stage's dispatch: pages sent in tasks to the workers, their results and errors
+gathered, and the pages that need no related reading sent ahead.
+
+A build renders the lists of sources, tags and dates while this process does related reading
+(`Rendering.start`), which runs on one core only: the workers fill the others. Then the pages
+that related reading shapes follow (`Rendering.finish`). Only this machine's own pool of
+worker processes takes pages ahead, and only with the cards in a table (render_tasks): then
+each task is small, and all can be made at once. Elsewhere the early pages render with the
+rest, in plan order, as the pool is then made for them.
+
+While related reading runs, one worker fewer than the pool has renders ahead (`_Ahead`): with
+one task per core, related reading keeps its core. With every worker busy, three processes
+shared two cores, related reading took twice as long, and the build gained nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from functools import partial
+from itertools import chain
+from pathlib import Path
+
+from .errors import BuildFailed, ContentError
+from .executors import StageExecutor
+from .model import Article, Page
+from .output import Staging
+from .progress import Progress
+from .render import Rendered, RenderJob, render_chunk, render_packed
+from .render_tasks import CardTable, pack, places_of
+
+RENDER_CHUNK = 128  # pages per task, at most
+# Pages sent ahead only when there are this many: a pool started for a handful of pages (an
+# edit's tag and day lists) costs more than it saves.
+EARLY_LEAST = 2 * RENDER_CHUNK
+# ...and only for sites up to this many articles. The worker that renders ahead is alive
+# through related reading, whose peak is the build's: at 100,000 articles, 300 a day, the tree
+# went from 979 to 1,160 MiB (the worker's 102 MiB and the pages planned ahead), over the
+# 1 GB that issue #13 allows. At 50,000 the peak is 564 MiB, while rendering.
+EARLY_MOST_ARTICLES = 50_000
+
+
+class Rendering:
+    """One render stage: the card table it writes (once, removed when it ends), the tasks sent
+    ahead and the pages still to send.
+
+    `prepare` completes a chunk of pages just before it is sent (the builder gives article
+    pages their bodies there), so only the chunks in flight hold what it adds. `cards`, the
+    site's articles without bodies, go to the pool's worker processes once, through a file in
+    `scratch` (render_tasks), not in every task; threads and Dask's workers get whole tasks."""
+
+    def __init__(self, job: RenderJob, staging: Staging, executor: StageExecutor | None = None,
+                 progress: Progress | None = None,
+                 prepare: Callable[[list[Page]], list[Page]] | None = None,
+                 cards: Sequence[Article] = (), scratch: Path | None = None) -> None:
+        self.job, self.staging, self.executor, self.progress = job, staging, executor, progress
+        self.prepare = prepare
+        self.cards, self.scratch = cards, scratch
+        # A worker on another machine cannot write into this one's staging folder: its pages
+        # come back compressed, and are staged here.
+        self.remote = executor is not None and executor.remote
+        self.table: CardTable | None = None
+        self.places: dict[int, int] = {}
+        self.ahead: _Ahead | None = None
+        self.early_pages = 0
+        self.later: list[Page] = []  # pages given to `start` that could not go ahead
+
+    def __enter__(self) -> Rendering:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.ahead is not None:  # a failed build: what has not started is not wanted
+            self.ahead.stop()
+        if self.table is not None:
+            self.table.remove()
+
+    def start(self, pages: list[Page]) -> None:
+        """Send these pages to the workers now, to render while this process works on."""
+        executor = self.executor
+        if executor is None or not executor.own_processes or len(pages) < EARLY_LEAST \
+                or len(self.cards) > EARLY_MOST_ARTICLES or not self._table():
+            self.later.extend(pages)
+            return
+        task = partial(render_packed, job=self.job, staging=self.staging, table=self.table)
+        self.ahead = _Ahead(executor, task, list(self._tasks(executor.chunks(pages, RENDER_CHUNK))),
+                            max(1, executor.jobs - 1))
+        self.early_pages = len(pages)
+
+    def finish(self, pages: list[Page]) -> list[Rendered]:
+        """Render these pages and those `start` kept back, then gather everything, the pages
+        sent ahead last: the first of two pages with the same template error names the page
+        in plan order, as a build without pages sent ahead would. Template errors are
+        collected from every page and raised together."""
+        pages = pages + self.later
+        executor = self.executor
+        chunks = executor.chunks(pages, RENDER_CHUNK) if executor else [pages]
+        table = executor is not None and executor.own_processes \
+            and (len(chunks) > 1 or self.table is not None) and self._table()
+        if table:
+            task = partial(render_packed, job=self.job, staging=self.staging, table=self.table)
+        else:
+            task = partial(render_chunk, job=self.job,
+                           staging=None if self.remote else self.staging)
+        tasks = self._tasks(chunks) if table else self._prepared(chunks)
+        early = self.ahead.release() if self.ahead is not None else []
+        results = executor.imap(task, tasks) if executor else map(task, tasks)
+        return self._gathered(chain(results, (future.result() for future in early)),
+                              len(pages) + self.early_pages)
+
+    def _table(self) -> bool:
+        """The card table, written on first need; False where there is none to be had."""
+        if self.table is None and self.cards and self.scratch is not None:
+            try:
+                self.table = CardTable.write(self.cards, self.scratch)
+            except OSError:  # no room for the table: the tasks carry their cards
+                self.scratch = None
+            else:
+                self.places = places_of(self.cards)
+        return self.table is not None
+
+    def _prepared(self, chunks: Iterable[Sequence[Page]]) -> Iterable[list[Page]]:
+        return (self.prepare(list(c)) if self.prepare else list(c) for c in chunks)
+
+    def _tasks(self, chunks: Iterable[Sequence[Page]]) -> Iterable[bytes]:
+        return (pack(pages, self.places) for pages in self._prepared(chunks))
+
+    def _gathered(self, results, total: int) -> list[Rendered]:
+        errors: dict[tuple[str, int | None], ContentError] = {}
+        done: list[Rendered] = []
+        for rendered, chunk_errors in results:
+            if self.remote:
+                rendered = [_stage(self.staging, page) for page in rendered]
+            done.extend(rendered)
+            if self.progress is not None:
+                self.progress("render", len(done), total)
+            for error in chunk_errors:
+                errors.setdefault((error.path, error.line), error)
+        if errors:
+            raise BuildFailed(list(errors.values()))
+        return done
+
+
+def _stage(staging: Staging, page: Rendered) -> Rendered:
+    return Rendered(page.path, page.size, page.hash,
+                    staging.put(page.path, zlib.decompress(page.data)))
+
+
+class _Ahead:
+    """Tasks sent ahead by a thread of their own, at most `width` running at once until
+    `release`, which sends the rest at once. The thread only waits and sends: the tasks are
+    made (packed) before it starts, in the coordinator's own thread."""
+
+    def __init__(self, executor: StageExecutor, task: Callable, tasks: list[bytes],
+                 width: int) -> None:
+        self.executor, self.task, self.tasks, self.width = executor, task, tasks, width
+        self.futures: list[Future] = []
+        self.error: BaseException | None = None
+        self.stopped = False
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._send, name="digest-render-ahead",
+                                       daemon=True)
+        self.thread.start()
+
+    def _send(self) -> None:
+        try:
+            for packed in self.tasks:
+                with self.changed:
+                    self.changed.wait_for(lambda: self.stopped or sum(
+                        not f.done() for f in self.futures) < self.width)
+                    if self.stopped:
+                        return
+                    future = self.executor.submit(self.task, packed)
+                    self.futures.append(future)
+                future.add_done_callback(self._done)
+        except BaseException as exc:  # noqa: BLE001 - the pool broke: raised by release
+            self.error = exc
+
+    def _done(self, _: Future) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def release(self) -> list[Future]:
+        """Every task sent, no longer held back; their futures, in order."""
+        with self.changed:
+            self.width = len(self.tasks)
+            self.changed.notify_all()
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.futures
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopped = True
+            self.changed.notify_all()
+        self.thread.join()
+        for future in self.futures:
+            future.cancel()

@@ -1,0 +1,139 @@
+"""The render stage's dispatch: the lists of sources, tags and dates rendered by the workers
+while related reading runs, the pages it shapes after it, and every error gathered."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from conftest import tree
+from test_render_tasks import built_alone
+
+from generator import rendering
+from generator.build import build
+from generator.builder import Builder
+from generator.config import load_config
+from generator.errors import BuildFailed
+
+TAG_PAGE = "tag/gen-0/index.html"
+
+
+def staged_tables(site):
+    return [p.name for p in (site / ".digest-cache").iterdir() if p.name.startswith("render-")]
+
+
+def test_lists_render_on_the_workers_while_related_reading_runs(tmp_path, monkeypatch):
+    """A tag's list is staged by a worker before related reading ends (it waits for one here),
+    and the site is the bytes an in-process build gives."""
+    site, cfg, alone = built_alone(tmp_path)
+    monkeypatch.setattr(rendering, "EARLY_LEAST", 1)  # the fixture has a few dozen lists
+    staged = site / "output" / ".digest-staging" / TAG_PAGE
+    seen = []
+    real = Builder._relate
+
+    def relate(self, *args):
+        deadline = time.monotonic() + 20
+        while not staged.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        seen.append(staged.exists())
+        return real(self, *args)
+
+    monkeypatch.setattr(Builder, "_relate", relate)
+    (site / "output" / TAG_PAGE).unlink()
+    report = build(cfg, jobs=2, use_cache=True)
+    assert seen == [True]
+    assert report.rendered == report.pages  # a first build with the cache: every page
+    assert tree(site / "output") == alone
+    assert staged_tables(site) == []
+
+
+def test_small_and_large_sites_render_their_lists_after_related_reading(tmp_path, monkeypatch):
+    """Below EARLY_LEAST pages a pool start is not worth it; above EARLY_MOST_ARTICLES the
+    worker would raise the build's peak memory. Either way the lists render with the rest."""
+    site, cfg, alone = built_alone(tmp_path)
+    started = []
+    monkeypatch.setattr(rendering, "_Ahead", lambda *a: started.append(a))
+    for least, most in ((10_000, 50_000), (1, 10)):
+        monkeypatch.setattr(rendering, "EARLY_LEAST", least)
+        monkeypatch.setattr(rendering, "EARLY_MOST_ARTICLES", most)
+        (site / "output" / TAG_PAGE).unlink()
+        build(cfg, jobs=2, use_cache=True)
+        assert tree(site / "output") == alone
+    assert started == []
+
+
+def broken_lists(tmp_path, monkeypatch, change):
+    """A site whose lists go ahead, changed by `change(site)` so that its build fails."""
+    site, cfg, alone = built_alone(tmp_path)
+    monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
+    change(site)
+    return site, load_config(site / "config.yaml"), alone
+
+
+def failed(cfg, jobs):
+    with pytest.raises(BuildFailed) as caught:
+        build(cfg, jobs=jobs, use_cache=jobs > 1)
+    return [str(e) for e in caught.value.errors]
+
+
+def test_an_error_in_a_list_template_is_reported_as_an_in_process_build_reports_it(
+        tmp_path, monkeypatch):
+    def break_tag_list(site):  # a tag.html of the site's own, which only tags' lists use
+        lists = (site / "templates" / "list.html").read_text()
+        (site / "templates" / "tag.html").write_text(lists.replace(
+            "{% block main %}", "{% block main %}{{ page.url.no_such_thing() }}", 1))
+
+    site, cfg, alone = broken_lists(tmp_path, monkeypatch, break_tag_list)
+    ahead = []
+    monkeypatch.setattr(rendering, "_Ahead", lambda *a, real=rendering._Ahead:
+                        ahead.append(a) or real(*a))
+    errors = failed(cfg, 2)
+    assert ahead and errors == failed(cfg, 1)
+    assert errors[0].startswith("templates/tag.html:") and "while rendering /tag/" in errors[0]
+    assert tree(site / "output") == alone  # output/ as it was
+    assert staged_tables(site) == []
+
+
+def test_a_collision_found_after_related_reading_stops_the_lists_sent_ahead(
+        tmp_path, monkeypatch):
+    """An article whose URL is a list's: the lists have gone ahead when the whole plan is
+    checked. The build fails with the error alone, leaves output/ and the cache clean."""
+    def collide(site):
+        (site / "config.yaml").write_text((site / "config.yaml").read_text()
+                                          + "permalinks:\n  article: /{slug}/\n")
+        (site / "content" / "bad.md").write_text(
+            "---\ntitle: Tags\nslug: tag\ndate: 2023-09-02\n---\nBody.\n")
+
+    site, cfg, alone = broken_lists(tmp_path, monkeypatch, collide)
+    errors = failed(cfg, 2)
+    assert errors == failed(cfg, 1) == [
+        "content/bad.md: /tag/ is the URL of a page Digest makes (terms.html); change the "
+        "slug or the permalink pattern"]
+    assert tree(site / "output") == alone
+    assert staged_tables(site) == []
+
+
+def test_tasks_ahead_run_one_fewer_than_the_workers_until_released():
+    gate = threading.Event()
+    with ThreadPoolExecutor(4) as pool:
+        ahead = rendering._Ahead(pool, lambda n: gate.wait(10) and n * 10, [1, 2, 3, 4, 5], 1)
+        time.sleep(0.3)
+        assert len(ahead.futures) == 1  # the others wait while the first runs
+        futures = ahead.release()
+        assert len(futures) == 5  # all sent at once, running or queued
+        gate.set()
+        assert [f.result() for f in futures] == [10, 20, 30, 40, 50]
+
+
+def test_tasks_ahead_stopped_are_cancelled():
+    gate = threading.Event()
+    with ThreadPoolExecutor(1) as pool:
+        ahead = rendering._Ahead(pool, lambda n: gate.wait(10) and n, [1, 2, 3], 1)
+        time.sleep(0.1)
+        first = ahead.futures[0]
+        ahead.stop()
+        assert len(ahead.futures) == 1 and not first.cancelled()  # it was running
+        gate.set()
+        assert first.result() == 1
