@@ -42,7 +42,8 @@ DF_STEPS = 4
 MIN_COMMON = 10
 
 _WORD = re.compile(r"[^\W\d_]+")  # letters only: digits, underscores and punctuation split words
-_ASCII_WORD = re.compile(r"[a-z]+")
+# ASCII letters lower-cased, every other byte a space: `split` then gives _WORD's words.
+_ASCII_LETTERS = bytes(c | 0x20 if chr(c).isalpha() else 32 for c in range(128)) + b" " * 128
 
 # English function words, plus words every news report uses whatever it is about (reporting
 # verbs, weekdays, months, numbers written out). The `max_doc_share` cut catches the rest of a
@@ -194,13 +195,14 @@ def terms(text: str, known: dict[str, str] | None = None) -> list[str]:
     words, and this is the hot loop of the whole engine.
     """
     known = {} if known is None else known
-    text = text.casefold()
-    if text.isascii():  # most text: a simpler pattern is twice as fast
-        words = _ASCII_WORD.findall(text)
+    if text.isascii():  # most text: its bytes, lower-cased and split at once, a third faster
+        words = text.encode("ascii").translate(_ASCII_LETTERS).split()
+        for word in set(words).difference(known):  # `known` keys such words by their bytes
+            known[word] = _term(word.decode("ascii"))
     else:
-        words = _WORD.findall(unicodedata.normalize("NFC", text))
-    for word in set(words).difference(known):
-        known[word] = _term(word)
+        words = _WORD.findall(unicodedata.normalize("NFC", text.casefold()))
+        for word in set(words).difference(known):
+            known[word] = _term(word)
     return list(filter(None, map(known.__getitem__, words)))
 
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.model import Article
 from generator.related import (
@@ -18,7 +20,9 @@ from generator.related import (
     find_related,
 )
 from generator.related_index import (
+    _WORD,
     TextSettings,
+    _term,
     df_step,
     idf_base,
     idf_table,
@@ -390,6 +394,17 @@ def test_stop_words_and_stems():
     assert terms("The strikes and the Strike, said officials on Monday; 4,000 homes") == [
         "strike", "strike", "official", "home"]
     assert terms("Café in Zürich’s centre") == ["cafe", "zurich", "centre"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_text_splits_as_the_letters_pattern_does(text):
+    """ASCII text is split as bytes (the hot loop); its words are those of the general path:
+    runs of letters, case-folded. One `known` serves both kinds of text."""
+    known: dict = {}
+    expected = list(filter(None, map(_term, _WORD.findall(text.casefold()))))
+    assert terms(text, known) == expected
+    assert terms(text + " Zürich", known) == expected + ["zurich"]
 
 
 # --- Stories across sources ---------------------------------------------------------------------
