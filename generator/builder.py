@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -30,12 +30,12 @@ from .feeds import EPOCH, feed_files
 from .fingerprints import fingerprint
 from .memory import give_back
 from .model import Article, Page, evolve
-from .output import Staging, output_dir_errors, read_manifest
+from .output import Staging, output_dir_errors, read_manifest, tree_errors
 from .pages import linked_pages, listing_pages, path_errors, plan_pages, reserved_paths
 from .paths import shown_path
 from .progress import Progress
 from .readers import Parsed, ReadResult, discover, read_all, read_settings
-from .redirects import Redirect, redirect_files
+from .redirects import redirects
 from .related import Related
 from .related_lists import KeptRelated, with_reasons
 from .render import Rendered, RenderJob
@@ -187,16 +187,8 @@ class Builder:
             with stage_executor(self.jobs, self.executor_factory) as executor, \
                     Rendering(job, staging, executor, self.progress, self._with_bodies,
                               site.articles, self.store.folder) as rendering:
-                # The lists of sources, tags and dates need no related reading: the workers
-                # render them while it runs here, on one core. Planned after it otherwise:
-                # planned before, they were held through its peak, and kept its memory from
-                # being given back (the tree +126 MiB at 100,000 articles).
-                listing = listing_pages(site, cfg, urls) if rendering.can_go_ahead() else []
-                ahead = select(listing)
-                if path_errors(listing, urls, reserved):
-                    ahead = []  # the whole plan's check names them, and the build stops there
-                rendering.start(ahead)
-                # Nor do the feeds: made here while the lists render, and the other core works.
+                listing, ahead = self._lists_ahead(rendering, site, urls, reserved, select)
+                # The feeds need no related reading either: made while the lists render.
                 feeds = self._feeds(site, urls, empty_updated)
                 clock.lap("feeds")
                 related = self._relate(site, read)
@@ -245,6 +237,23 @@ class Builder:
         return report
 
     # The stages' glue: what each needs from the Builder's state, and what it leaves there.
+
+    def _lists_ahead(self, rendering: Rendering, site: Site, urls: Urls,
+                     reserved: dict[str, str], select: Callable[[list[Page]], list[Page]]
+                     ) -> tuple[list[Page], list[Page]]:
+        """The lists of sources, tags and dates, and those of them sent to render now: they
+        need no related reading, and the workers render them while it runs here, on one core.
+        None are planned when none can go ahead: planned before related reading, they were
+        held through its peak and kept its memory from being given back (+126 MiB at 100,000
+        articles); the plan then makes them after it."""
+        if not rendering.can_go_ahead():
+            return [], []
+        listing = listing_pages(site, self.cfg, urls)
+        ahead = select(listing)
+        if path_errors(listing, urls, reserved):
+            ahead = []  # the whole plan's check names them, and the build stops there
+        rendering.start(ahead)
+        return listing, ahead
 
     def _quiet(self, sources: list) -> BuildReport | None:
         """The report of the last build, when nothing it was made from has changed since: the
@@ -491,30 +500,3 @@ class Builder:
         if any(self.written.owed):
             self.store.put_blob(f"owed:{target}", "", (set(), set()))
         self.written = _Written(rows, job_key, loaded=True, checked=True)
-
-
-def redirects(site: Site, stubs: list[Redirect], plan: list[Page], reserved: dict[str, str],
-              urls: Urls, cfg: Config) -> tuple[dict[str, bytes], list[ContentWarning]]:
-    """Redirect pages from every article's old URLs, and from redirect-only files."""
-    wanted = list(stubs)
-    for article in site.articles:
-        target = urls.absolute(urls.article(article))
-        wanted += [Redirect(old, target, article.source_path) for old in article.aliases]
-    taken = {urls.output_path(p.url) for p in plan} | {r.rstrip("/") for r in reserved}
-    return redirect_files(wanted, urls, taken, cfg.language)
-
-
-def tree_errors(pages: set[str], others: Iterable[str]) -> list[ContentError]:
-    """A file where another needs a folder (a theme's static file against a page): the last
-    check before anything moves into output/."""
-    paths = pages | set(others)
-    errors = []
-    for path in sorted(paths):
-        parts = path.split("/")
-        for i in range(1, len(parts)):
-            folder = "/".join(parts[:i])
-            if folder in paths:
-                errors.append(ContentError(path, None, f"needs a folder where the file {folder} "
-                                                       "is written; rename one of them"))
-                break
-    return errors

@@ -9,6 +9,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -306,3 +307,19 @@ def _prune_empty(folder: Path, root: Path) -> None:
         except OSError:
             return
         folder = folder.parent
+
+
+def tree_errors(pages: set[str], others: Iterable[str]) -> list[ContentError]:
+    """A file where another needs a folder (a theme's static file against a page): the last
+    check before anything moves into output/."""
+    paths = pages | set(others)
+    errors = []
+    for path in sorted(paths):
+        parts = path.split("/")
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            if folder in paths:
+                errors.append(ContentError(path, None, f"needs a folder where the file {folder} "
+                                                       "is written; rename one of them"))
+                break
+    return errors

@@ -9,7 +9,10 @@ import html
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from .config import Config
 from .errors import ContentWarning
+from .model import Page
+from .site import Site
 from .urls import Urls
 
 SEGMENT_MAX = 200  # bytes of one path segment: under every file system's 255
@@ -81,3 +84,14 @@ def redirect_files(redirects: list[Redirect], urls: Urls, taken: set[str], langu
             continue
         files[path] = redirect_page(target, language)
     return files, warnings
+
+
+def redirects(site: Site, stubs: list[Redirect], plan: list[Page], reserved: dict[str, str],
+              urls: Urls, cfg: Config) -> tuple[dict[str, bytes], list[ContentWarning]]:
+    """Redirect pages from every article's old URLs, and from redirect-only files."""
+    wanted = list(stubs)
+    for article in site.articles:
+        target = urls.absolute(urls.article(article))
+        wanted += [Redirect(old, target, article.source_path) for old in article.aliases]
+    taken = {urls.output_path(p.url) for p in plan} | {r.rstrip("/") for r in reserved}
+    return redirect_files(wanted, urls, taken, cfg.language)

@@ -171,7 +171,7 @@ class RelatedDoc:
 
     @classmethod
     def of(cls, article: Article, settings: TextSettings,
-           known: dict[str, str] | None = None) -> RelatedDoc:
+           known: Words | None = None) -> RelatedDoc:
         from .related_titles import title_lead  # it imports this module's stop words
 
         return cls(article.id, article.title, article.slug, stamp_of(article), article.category,
@@ -188,22 +188,32 @@ def tag_slugs(tags: Sequence[str]) -> frozenset[str]:
     return frozenset(filter(None, map(slugify, tags)))
 
 
-def terms(text: str, known: dict[str, str] | None = None) -> list[str]:
-    """Lower-case, accent-free word stems with stop words removed; digits are never terms.
+class Words:
+    """Word -> term ("" for a stop word), remembered across texts: an archive repeats its
+    words, and this is the hot loop of the whole engine. ASCII words are kept by their bytes,
+    the others by their text, in two dicts: a bytes word and its text have the same hash."""
 
-    `known` memoises word -> term ("" for a stop word) across calls: an archive repeats its
-    words, and this is the hot loop of the whole engine.
-    """
-    known = {} if known is None else known
+    __slots__ = ("ascii", "other")
+
+    def __init__(self) -> None:
+        self.ascii: dict[bytes, str] = {}
+        self.other: dict[str, str] = {}
+
+
+def terms(text: str, known: Words | None = None) -> list[str]:
+    """Lower-case, accent-free word stems with stop words removed; digits are never terms."""
+    known = Words() if known is None else known
     if text.isascii():  # most text: its bytes, lower-cased and split at once, a third faster
         words = text.encode("ascii").translate(_ASCII_LETTERS).split()
-        for word in set(words).difference(known):  # `known` keys such words by their bytes
-            known[word] = _term(word.decode("ascii"))
+        memo: dict = known.ascii
+        for word in set(words).difference(memo):
+            memo[word] = _term(word.decode("ascii"))
     else:
         words = _WORD.findall(unicodedata.normalize("NFC", text.casefold()))
-        for word in set(words).difference(known):
-            known[word] = _term(word)
-    return list(filter(None, map(known.__getitem__, words)))
+        memo = known.other
+        for word in set(words).difference(memo):
+            memo[word] = _term(word)
+    return list(filter(None, map(memo.__getitem__, words)))
 
 
 def _term(word: str) -> str:
@@ -226,7 +236,7 @@ def stem(word: str) -> str:
 
 
 def term_counts(article: Article, settings: TextSettings,
-                known: dict[str, str] | None = None) -> Counter[str]:
+                known: Words | None = None) -> Counter[str]:
     """Field-weighted term frequencies: a title word counts `title_weight` times a body word."""
     counts: Counter[str] = Counter(terms(html_to_text(article.body_html), known))
     for term in terms(article.title, known):
@@ -309,7 +319,7 @@ def vectors(articles: Sequence[Article], settings: TextSettings) -> list[dict[st
 
     (Between builds, `related_state.RelatedIndex` keeps each article's term counts instead.)
     """
-    known: dict[str, str] = {}
+    known = Words()
     counts = [term_counts(article, settings, known) for article in articles]
     idf = idf_table(counts, settings)
     return [weigh(c, idf, settings.top_terms) for c in counts]

@@ -15,7 +15,7 @@ from .config import RelatedConfig
 from .fingerprints import fingerprint
 from .model import Article
 from .related import SHOWN_TERMS, Related, RelatedItem, computed_item, explicit_items, text_settings
-from .related_index import RelatedDoc, shared_terms
+from .related_index import RelatedDoc, Words, shared_terms
 from .related_state import RelatedIndex
 from .store import Store
 
@@ -164,7 +164,7 @@ def _docs(cfg: RelatedConfig, articles: Sequence[Article],
     ready = [made.get(a.source_path) for a in articles]
     ready = [d if d is not None and a.fingerprint and (d.id, d.fingerprint) == (a.id, a.fingerprint)
              else None for a, d in zip(articles, ready)]
-    settings, known = text_settings(cfg), {}
+    settings, known = text_settings(cfg), Words()
     fresh = iter([RelatedDoc.of(a, settings, known)
                   for a in bodies([a for a, d in zip(articles, ready) if d is None])])
     return [d if d is not None else next(fresh) for d in ready]

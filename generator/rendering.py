@@ -15,8 +15,10 @@ shared two cores, related reading took twice as long, and the build gained nothi
 
 from __future__ import annotations
 
+import math
 import threading
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from functools import partial
@@ -74,10 +76,12 @@ class Rendering:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.ahead is not None:  # a failed build: what has not started is not wanted
-            self.ahead.stop()
-        if self.table is not None:
-            self.table.remove()
+        try:
+            if self.ahead is not None:  # after a failure, what has not started is not wanted
+                self.ahead.stop()
+        finally:  # even when a second Ctrl-C cuts the stop short: `serve` lives on
+            if self.table is not None:
+                self.table.remove()
 
     def can_go_ahead(self) -> bool:
         """Whether pages given to `start` may go ahead (if there are EARLY_LEAST of them)."""
@@ -95,6 +99,7 @@ class Rendering:
         tasks = list(self._tasks(executor.chunks(pages, EARLY_CHUNK)))
         self.ahead = _Ahead(executor, task, tasks, max(1, executor.jobs - 1))
         self.early_pages = len(pages)
+        self.ahead.start()  # once it is known here, where __exit__ stops it
 
     def finish(self, pages: list[Page]) -> list[Rendered]:
         """Render these pages and those `start` kept back, then gather everything, the pages
@@ -158,28 +163,32 @@ def _stage(staging: Staging, page: Rendered) -> Rendered:
 class _Ahead:
     """Tasks sent ahead by a thread of their own, at most `width` running at once until
     `release`, which sends the rest at once. The thread only waits and sends: the tasks are
-    made (packed) before it starts, in the coordinator's own thread."""
+    made (packed) before it starts, in the coordinator's own thread, and each is let go once
+    sent."""
 
     def __init__(self, executor: StageExecutor, task: Callable, tasks: list[bytes],
                  width: int) -> None:
-        self.executor, self.task, self.tasks, self.width = executor, task, tasks, width
+        self.executor, self.task, self.width = executor, task, width
+        self.tasks = deque(tasks)
         self.futures: list[Future] = []
         self.error: BaseException | None = None
         self.stopped = False
         self.changed = threading.Condition()
         self.thread = threading.Thread(target=self._send, name="digest-render-ahead",
                                        daemon=True)
+
+    def start(self) -> None:
         self.thread.start()
 
     def _send(self) -> None:
         try:
-            for packed in self.tasks:
+            while self.tasks:
                 with self.changed:
                     self.changed.wait_for(lambda: self.stopped or sum(
                         not f.done() for f in self.futures) < self.width)
                     if self.stopped:
                         return
-                    future = self.executor.submit(self.task, packed)
+                    future = self.executor.submit(self.task, self.tasks.popleft())
                     self.futures.append(future)
                 future.add_done_callback(self._done)
         except BaseException as exc:  # noqa: BLE001 - the pool broke: raised by release
@@ -192,7 +201,7 @@ class _Ahead:
     def release(self) -> list[Future]:
         """Every task sent, no longer held back; their futures, in order."""
         with self.changed:
-            self.width = len(self.tasks)
+            self.width = math.inf
             self.changed.notify_all()
         self.thread.join()
         if self.error is not None:
@@ -203,6 +212,7 @@ class _Ahead:
         with self.changed:
             self.stopped = True
             self.changed.notify_all()
-        self.thread.join()
+        if self.thread.is_alive():
+            self.thread.join()
         for future in self.futures:
             future.cancel()

@@ -22,6 +22,7 @@ from generator.related import (
 from generator.related_index import (
     _WORD,
     TextSettings,
+    Words,
     _term,
     df_step,
     idf_base,
@@ -400,11 +401,12 @@ def test_stop_words_and_stems():
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
 def test_ascii_text_splits_as_the_letters_pattern_does(text):
     """ASCII text is split as bytes (the hot loop); its words are those of the general path:
-    runs of letters, case-folded. One `known` serves both kinds of text."""
-    known: dict = {}
+    runs of letters, case-folded. One `Words` serves both kinds of text."""
+    known = Words()
     expected = list(filter(None, map(_term, _WORD.findall(text.casefold()))))
     assert terms(text, known) == expected
     assert terms(text + " Zürich", known) == expected + ["zurich"]
+    assert terms(text, known) == expected  # its words now remembered
 
 
 # --- Stories across sources ---------------------------------------------------------------------

@@ -49,6 +49,50 @@ def test_lists_render_on_the_workers_while_related_reading_runs(tmp_path, monkey
     assert staged_tables(site) == []
 
 
+def test_a_live_builder_sends_lists_ahead_on_each_update_and_renders_each_page_once(
+        tmp_path, monkeypatch):
+    """As `serve` does: one Builder, two updates, the second after a template change that
+    renders every page again. Each page is rendered once an update, lists included."""
+    site, cfg, alone = built_alone(tmp_path)
+    monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
+    ahead = spy_ahead(monkeypatch)
+    gathered = []
+    real = rendering.Rendering._gathered
+    monkeypatch.setattr(rendering.Rendering, "_gathered",
+                        lambda self, *a: gathered.append(real(self, *a)) or gathered[-1])
+    with Builder(cfg, jobs=2) as builder:
+        reports = [builder.update()]
+        base = site / "templates" / "base.html"
+        base.write_text(base.read_text().replace("</body>", "<!-- again --></body>", 1))
+        reports.append(builder.update())
+    assert len(ahead) == 2
+    for report, done in zip(reports, gathered):
+        paths = [r.path for r in done]
+        assert len(paths) == len(set(paths)) == report.rendered == report.pages
+    assert {p: b.replace(b"<!-- again --></body>", b"</body>")
+            for p, b in tree(site / "output").items()} == alone
+
+
+def test_a_failure_in_related_reading_stops_the_lists_ahead_and_leaves_nothing(
+        tmp_path, monkeypatch):
+    site, cfg, alone = built_alone(tmp_path)
+    monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
+    ahead = spy_ahead(monkeypatch)
+
+    def relate(self, *args):
+        raise KeyError("a bug in related reading")
+
+    monkeypatch.setattr(Builder, "_relate", relate)
+    (site / "output" / TAG_PAGE).unlink()
+    alone.pop(TAG_PAGE)
+    with pytest.raises(BuildFailed, match="a bug in related reading"):
+        build(cfg, jobs=2, use_cache=True)
+    assert ahead
+    assert not any(t.name == "digest-render-ahead" for t in threading.enumerate())
+    assert tree(site / "output") == alone  # no staging folder, nothing moved in
+    assert staged_tables(site) == []
+
+
 def test_small_and_large_sites_render_their_lists_after_related_reading(tmp_path, monkeypatch):
     """Below EARLY_LEAST pages a pool start is not worth it; above EARLY_MOST_ARTICLES the
     worker would raise the build's peak memory. Either way the lists render with the rest."""
@@ -66,10 +110,18 @@ def test_small_and_large_sites_render_their_lists_after_related_reading(tmp_path
 
 def broken_lists(tmp_path, monkeypatch, change):
     """A site whose lists go ahead, changed by `change(site)` so that its build fails."""
-    site, cfg, alone = built_alone(tmp_path)
+    site, _, alone = built_alone(tmp_path)
     monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
     change(site)
     return site, load_config(site / "config.yaml"), alone
+
+
+def spy_ahead(monkeypatch) -> list:
+    """The tasks sent ahead, each time some are."""
+    sent: list = []
+    real = rendering._Ahead
+    monkeypatch.setattr(rendering, "_Ahead", lambda *a: sent.append(a) or real(*a))
+    return sent
 
 
 def failed(cfg, jobs):
@@ -86,9 +138,7 @@ def test_an_error_in_a_list_template_is_reported_as_an_in_process_build_reports_
             "{% block main %}", "{% block main %}{{ page.url.no_such_thing() }}", 1))
 
     site, cfg, alone = broken_lists(tmp_path, monkeypatch, break_tag_list)
-    ahead = []
-    monkeypatch.setattr(rendering, "_Ahead", lambda *a, real=rendering._Ahead:
-                        ahead.append(a) or real(*a))
+    ahead = spy_ahead(monkeypatch)
     errors = failed(cfg, 2)
     assert ahead and errors == failed(cfg, 1)
     assert errors[0].startswith("templates/tag.html:") and "while rendering /tag/" in errors[0]
@@ -107,7 +157,9 @@ def test_a_collision_found_after_related_reading_stops_the_lists_sent_ahead(
             "---\ntitle: Tags\nslug: tag\ndate: 2023-09-02\n---\nBody.\n")
 
     site, cfg, alone = broken_lists(tmp_path, monkeypatch, collide)
+    ahead = spy_ahead(monkeypatch)
     errors = failed(cfg, 2)
+    assert ahead
     assert errors == failed(cfg, 1) == [
         "content/bad.md: /tag/ is the URL of a page Digest makes (terms.html); change the "
         "slug or the permalink pattern"]
@@ -116,24 +168,37 @@ def test_a_collision_found_after_related_reading_stops_the_lists_sent_ahead(
 
 
 def test_tasks_ahead_run_one_fewer_than_the_workers_until_released():
-    gate = threading.Event()
+    gate, running = threading.Event(), threading.Semaphore(0)
+
+    def task(n):
+        running.release()
+        return gate.wait(30) and n * 10
+
     with ThreadPoolExecutor(4) as pool:
-        ahead = rendering._Ahead(pool, lambda n: gate.wait(10) and n * 10, [1, 2, 3, 4, 5], 1)
-        time.sleep(0.3)
-        assert len(ahead.futures) == 1  # the others wait while the first runs
+        ahead = rendering._Ahead(pool, task, [1, 2, 3, 4, 5], 1)
+        ahead.start()
+        assert running.acquire(timeout=30)
+        assert not running.acquire(timeout=0.3)  # the others wait while the first runs
+        assert len(ahead.futures) == 1
         futures = ahead.release()
-        assert len(futures) == 5  # all sent at once, running or queued
+        assert len(futures) == 5 and not ahead.tasks  # all sent at once, none still held
         gate.set()
-        assert [f.result() for f in futures] == [10, 20, 30, 40, 50]
+        assert [f.result(timeout=30) for f in futures] == [10, 20, 30, 40, 50]
 
 
-def test_tasks_ahead_stopped_are_cancelled():
-    gate = threading.Event()
+def test_tasks_ahead_stopped_are_cancelled_and_a_thread_never_started_is_no_matter():
+    gate, running = threading.Event(), threading.Event()
+
+    def task(n):
+        running.set()
+        return gate.wait(30) and n
+
     with ThreadPoolExecutor(1) as pool:
-        ahead = rendering._Ahead(pool, lambda n: gate.wait(10) and n, [1, 2, 3], 1)
-        time.sleep(0.1)
-        first = ahead.futures[0]
+        rendering._Ahead(pool, task, [1], 1).stop()  # stopped before its start
+        ahead = rendering._Ahead(pool, task, [1, 2, 3], 1)
+        ahead.start()
+        assert running.wait(30)
         ahead.stop()
-        assert len(ahead.futures) == 1 and not first.cancelled()  # it was running
+        assert len(ahead.futures) == 1 and not ahead.futures[0].cancelled()  # it was running
         gate.set()
-        assert first.result() == 1
+        assert ahead.futures[0].result(timeout=30) == 1

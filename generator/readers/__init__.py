@@ -22,7 +22,7 @@ from ..paths import is_litter, shown_path
 from ..progress import Progress
 from ..redirects import Redirect
 from ..related import text_settings
-from ..related_index import RelatedDoc
+from ..related_index import RelatedDoc, Words
 from ..store import SourceRow, Store
 from ..text import first_control, strip_controls
 from . import export, frontmatter, pelican
@@ -148,7 +148,7 @@ def _parse_batch(batch: list[tuple[Source, bytes, str]], cfg: Config
     worker that has the body, rather than in the main process after every file is read."""
     results: list[Parsed] = []
     docs: list[RelatedDoc | None] = []
-    settings, known = text_settings(cfg.related), {}
+    settings, known = text_settings(cfg.related), Words()
     for source, raw, digest in batch:
         parsed = parse_source(source, raw, cfg)
         doc = None
