@@ -75,11 +75,12 @@ class Stopwatch:
         self._last = time.perf_counter()
         self.stage = STAGES[0]
 
-    def lap(self, stage: str) -> None:
+    def lap(self, stage: str, then: str | None = None) -> None:
+        """`stage` has ended; `then` (by default the stage after it) begins."""
         now = time.perf_counter()
         self.timings[stage] = self.timings.get(stage, 0.0) + now - self._last
         self._last = now
-        self.stage = STAGES[min(STAGES.index(stage) + 1, len(STAGES) - 1)]
+        self.stage = then or STAGES[min(STAGES.index(stage) + 1, len(STAGES) - 1)]
 
 
 @dataclass(slots=True)
@@ -188,8 +189,10 @@ class Builder:
                     Rendering(job, staging, executor, self.progress, self._with_bodies,
                               site.articles, self.store.folder) as rendering:
                 listing, ahead = self._lists_ahead(rendering, site, urls, reserved, select)
-                # The feeds need no related reading either: made while the lists render.
-                feeds = self._feeds(site, urls, empty_updated)
+                # The feeds need no related reading either: made while the lists render. With
+                # no lists ahead, after rendering: held through related reading, the build's
+                # peak, they took 21 MiB more of it at 100,000 articles, 300 a day.
+                feeds = self._feeds(site, urls, empty_updated) if listing else None
                 clock.lap("feeds")
                 related = self._relate(site, read)
                 read = replace(read, related_docs={})
@@ -207,8 +210,11 @@ class Builder:
                 todo = select(linked) if ahead else select(plan)
                 clock.lap("select")
                 rendered = rendering.finish(todo)
-            clock.lap("render")
+            clock.lap("render", then="sitemap" if feeds is not None else "feeds")
             files = {urls.output_path(page.url) for page in plan}
+            if feeds is None:
+                feeds = self._feeds(site, urls, empty_updated)
+                clock.lap("feeds", then="sitemap")
             extra = self._extras(site, related, plan, urls) | feeds | moved
             clock.lap("sitemap")
             notes = self._search(plan, rendered, staging, urls, extra)

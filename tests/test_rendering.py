@@ -93,6 +93,25 @@ def test_a_failure_in_related_reading_stops_the_lists_ahead_and_leaves_nothing(
     assert staged_tables(site) == []
 
 
+def test_feeds_are_made_before_related_reading_only_where_lists_can_go_ahead(
+        tmp_path, monkeypatch):
+    """While lists render ahead the other core is busy, and the feeds fill this one; with
+    none ahead, made before related reading they would only add to its memory peak."""
+    site, cfg, alone = built_alone(tmp_path)
+    order = []
+    for name in ("_feeds", "_relate"):
+        real = getattr(Builder, name)
+        monkeypatch.setattr(Builder, name, lambda self, *a, name=name, real=real:
+                            order.append(name) or real(self, *a))
+    monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
+    for most in (50_000, 10):  # a site this large sends no lists ahead
+        monkeypatch.setattr(rendering, "EARLY_MOST_ARTICLES", most)
+        (site / "output" / TAG_PAGE).unlink()
+        build(cfg, jobs=2, use_cache=True)
+        assert tree(site / "output") == alone
+    assert order == ["_feeds", "_relate", "_relate", "_feeds"]
+
+
 def test_small_and_large_sites_render_their_lists_after_related_reading(tmp_path, monkeypatch):
     """Below EARLY_LEAST pages a pool start is not worth it; above EARLY_MOST_ARTICLES the
     worker would raise the build's peak memory. Either way the lists render with the rest."""
