@@ -339,16 +339,17 @@ def test_read_with_a_store_holds_no_body_once_it_is_stored(site, tmp_path, monke
     sources = discover(cfg.content_dir, cfg.root)
     store = Store(tmp_path / "cache")
     alive = []
-    put_source = store.put_source
+    put_sources = store.put_sources
 
-    def counting(*args):
+    def counting(items):
+        items = list(items)
         alive.append(sum(1 for o in gc.get_objects() if isinstance(o, Article) and o.body_html
                          and o.source_path.startswith("content/news/story-")))
-        return put_source(*args)
+        return put_sources(items)
 
-    monkeypatch.setattr(store, "put_source", counting)
+    monkeypatch.setattr(store, "put_sources", counting)
     result = read_all(sources, cfg, store=store)
-    assert len(result.articles) == len(alive) == 5 * BATCH
+    assert len(result.articles) == 5 * BATCH and len(alive) == 5  # stored a batch at a time
     assert max(alive) <= BATCH + 1, max(alive)
     assert all(a.body_html == "" for a in result.articles)
     assert all(p.article.body_html == "" for p in result.changed.values())

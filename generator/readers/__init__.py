@@ -251,14 +251,16 @@ def read_all(sources: list[Source], cfg: Config, executor: StageExecutor | None 
         done += len(batch)
         if progress is not None:
             progress("read", done, len(unread))
-        for (source, digest), result, doc in zip(batch, parsed, related_docs):
+        for (source, _), doc in zip(batch, related_docs):
             if doc is not None:
                 docs[source.shown] = doc
-            if store is not None and source.shown in stamps:
-                # The body is in the store now, and only the rest is held: every body held
-                # until the last batch was 350 MB at 100,000 articles, the read stage's peak.
-                result = store.put_source(source.shown, SourceRow(stamps[source.shown],
-                                                                  settings, digest), result)
+        if store is not None:
+            # The bodies are in the store now, and only the rest is held: every body held
+            # until the last batch was 350 MB at 100,000 articles, the read stage's peak.
+            parsed = store.put_sources(
+                (source.shown, SourceRow(stamps[source.shown], settings, digest), result)
+                for (source, digest), result in zip(batch, parsed))
+        for (source, _), result in zip(batch, parsed):
             results[source.shown] = changed[source.shown] = result
     if progress is not None and done < len(unread):  # some had the bytes last parsed
         progress("read", len(unread), len(unread))
