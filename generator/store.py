@@ -144,7 +144,8 @@ class Store:
     def put_sources(self, items: Iterable[tuple[str, SourceRow, Any]]) -> list[Any]:
         """Keep what reading some files gave (path, stamp row, Parsed), each article's body
         in its own table; one statement per table for them all, which takes two fifths off
-        storing them row by row. Returns what was kept of each, without the body."""
+        storing them row by row. The paths are distinct (a batch of discovered files): the
+        bodies are written before the deletions. Returns what was kept, without the bodies."""
         bodies, bodiless, rows, kept = [], [], [], []
         for path, row, parsed in items:
             if parsed.article is not None:
