@@ -207,7 +207,9 @@ class Builder:
                 moved, moved_warnings = redirects(site, read.redirects, plan, reserved, urls, cfg)
                 warnings = self._strict(warnings + tuple(moved_warnings))
                 clock.lap("plan")
-                todo = select(linked) if ahead else select(plan)
+                # Lists planned ahead were selected then (sent, or kept for `finish`): a
+                # list page that collides fails the whole plan's check above.
+                todo = select(linked) if listing else select(plan)
                 clock.lap("select")
                 rendered = rendering.finish(todo)
             clock.lap("render", then="sitemap" if feeds is not None else "feeds")
