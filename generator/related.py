@@ -37,7 +37,6 @@ from .related_index import (
     Pair,
     TextSettings,
     shared_terms,
-    similar_pairs,
     stamp_of,
     tag_slugs,
     vectors,
@@ -80,7 +79,11 @@ def find_related(articles: Sequence[Article], cfg: RelatedConfig,
     tags = [tag_slugs(a.tags) for a in articles]
     horizon, floor = reach(cfg)
     oldest = sorted(range(n), key=lambda i: (stamps[i], articles[i].slug, articles[i].id))
-    pairs = similar_pairs(oldest, stamps, vecs, horizon, cfg.max_candidates_per_term, floor)
+    from .related_pairs import pair_blocks  # NumPy loads only when pairs are scored
+
+    pairs = [Pair(*pair) for block in pair_blocks(oldest, stamps, vecs, horizon,
+                                                  cfg.max_candidates_per_term, floor)
+             for pair in zip(*block)]
 
     stories = _stories(pairs, articles, stamps, rank, cfg) if cfg.stories else ()
     story_of = {a.id: s for s, story in enumerate(stories) for a in story}

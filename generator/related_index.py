@@ -1,14 +1,14 @@
-"""The text side of related reading: terms, weights, and the candidate pairs found through an index.
+"""The text side of related reading: terms and weights.
 
 An article becomes a short weighted vector of its most distinctive terms (BM25-saturated term
 frequency times IDF, title and summary counted more than the body), normalised to length 1, so
 that the dot product of two vectors is their cosine similarity in [0, 1].
 
-Pairs are found without comparing every article with every other: articles are visited oldest
-first, each one is looked up in an inverted index (term -> articles that have the term among their
-top terms, in date order) and then added to it. Only postings inside the time horizon are read,
-so the work per article depends on how many articles were published around it, not on the size
-of the archive; a cap per term bounds it when one term is in very many articles of a period.
+Pairs are found without comparing every article with every other (related_pairs.py): articles
+are visited oldest first, and each is scored only against older articles that have one of its
+top terms among theirs. Only those inside the time horizon count, so the work per article
+depends on how many articles were published around it, not on the size of the archive; a cap
+per term bounds it when one term is in very many articles of a period.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import unicodedata
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import Article, quick_pickle
@@ -125,6 +125,9 @@ class TermCounts(Mapping[str, float]):
     def items(self) -> Iterator[tuple[str, float]]:  # type: ignore[override]
         return zip(self._terms, self._counts)
 
+    def values(self) -> array:  # type: ignore[override]
+        return self._counts
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Mapping):
             return NotImplemented
@@ -133,17 +136,36 @@ class TermCounts(Mapping[str, float]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"TermCounts({dict(self.items())!r})"
+        return f"{type(self).__name__}({dict(self.items())!r})"
 
     def __reduce__(self) -> tuple:
-        return TermCounts._unpickled, (self._terms, self._counts.tobytes())
+        return type(self)._unpickled, (self._terms, self._counts.tobytes())
 
     @staticmethod
     def _unpickled(terms: tuple[str, ...], counts: bytes) -> TermCounts:
-        made = TermCounts.__new__(TermCounts)
+        return TermCounts._made(TermCounts, terms, counts)
+
+    @staticmethod
+    def _made(kind: type, terms: tuple[str, ...], counts: bytes) -> TermCounts:
+        made = kind.__new__(kind)
         made._terms = tuple(map(sys.intern, terms))
         made._counts = array("d", counts)
         return made
+
+
+class Weights(TermCounts):
+    """An article's vector, its top terms and their weights, kept as TermCounts keeps counts:
+    a dict of 25 floats was 1.4 KB an article, 140 MB at 100,000, alive at the peak of related
+    reading. Its keys are a set as well, as a dict's are (shared terms, moved terms)."""
+
+    __slots__ = ()
+
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
+        return KeysView(self)
+
+    @staticmethod
+    def _unpickled(terms: tuple[str, ...], counts: bytes) -> Weights:
+        return TermCounts._made(Weights, terms, counts)  # type: ignore[return-value]
 
 
 @quick_pickle
@@ -303,7 +325,7 @@ def idf_table(counts: Sequence[Mapping[str, float]], settings: TextSettings) -> 
     return idf
 
 
-def weigh(counts: Mapping[str, float], idf: Mapping[str, float], top_terms: int) -> dict[str, float]:
+def weigh(counts: Mapping[str, float], idf: Mapping[str, float], top_terms: int) -> Weights:
     """An article's `top_terms` most distinctive terms -> weight, normalised to unit length."""
     # Negated weights, so that a plain sort puts the heaviest first and ties go by term:
     # the choice never depends on the order the words appear in.
@@ -311,10 +333,10 @@ def weigh(counts: Mapping[str, float], idf: Mapping[str, float], top_terms: int)
     weighted.sort()
     top = weighted[:top_terms]
     norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
-    return {t: -w / norm for w, t in top}
+    return Weights({t: -w / norm for w, t in top})
 
 
-def vectors(articles: Sequence[Article], settings: TextSettings) -> list[dict[str, float]]:
+def vectors(articles: Sequence[Article], settings: TextSettings) -> list[Weights]:
     """Each article's `top_terms` most distinctive terms -> weight, normalised to unit length.
 
     (Between builds, `related_state.RelatedIndex` keeps each article's term counts instead.)
@@ -329,50 +351,3 @@ def shared_terms(a: dict[str, float], b: dict[str, float], limit: int) -> list[s
     """The terms contributing most to the similarity of two vectors, strongest first."""
     common = sorted([(-a[t] * b[t], t) for t in a.keys() & b.keys()])
     return [t for _, t in common[:limit]]
-
-
-def similar_pairs(
-    order: Sequence[int],
-    stamps: Sequence[float],
-    vecs: Sequence[dict[str, float]],
-    horizon_days: float,
-    per_term_limit: int,
-    min_similarity: float,
-) -> list[Pair]:
-    """Every pair of articles within `horizon_days` of each other (0 = any) sharing a top term
-    whose similarity is at least `min_similarity`.
-
-    `order` lists article indexes oldest first (ties in a fixed order), `stamps` are their times
-    in days. Each pair is computed once, when its newer article is visited, as the exact dot
-    product of the two vectors: every shared term is in both top-term lists, so in the index.
-    """
-    horizon = horizon_days if horizon_days > 0 else math.inf
-    # term -> [article indexes, their weights, index of the first one inside the horizon]
-    index: dict[str, list] = {}
-    pairs: list[Pair] = []
-    for i in order:
-        earliest = stamps[i] - horizon
-        acc: dict[int, float] = {}
-        get = acc.get
-        for term, weight in vecs[i].items():
-            entry = index.get(term)
-            if entry is None:
-                index[term] = [[i], [weight], 0]
-                continue
-            ids, weights, start = entry
-            count = len(ids)
-            if start < count and stamps[ids[start]] < earliest:
-                start += 1
-                while start < count and stamps[ids[start]] < earliest:
-                    start += 1
-                entry[2] = start
-            # The nearest in time first: when a term is everywhere, the recent ones matter.
-            first = max(count - per_term_limit, start)
-            for j, other in zip(ids[first:], weights[first:]) if first else zip(ids, weights):
-                acc[j] = get(j, 0.0) + weight * other
-            ids.append(i)
-            weights.append(weight)
-        for j, similarity in acc.items():
-            if similarity >= min_similarity:
-                pairs.append(Pair(j, i, similarity))
-    return pairs

@@ -12,7 +12,7 @@ the listed titles' matches, each article's computed list and its story. It works
    changes only when its rounded frequency crosses a step (`related_index.df_step`), or the
    `max_doc_share` cut moves past it; the vectors holding such a term are recomputed;
 2. each changed vector leaves and enters the postings of its terms. One that moved a lot (the
-   edited article, a new one, a date change) finds all its pairs again, as `similar_pairs`
+   edited article, a new one, a date change) finds all its pairs again, as `pair_blocks`
    would; one that moved little (an IDF step) recomputes only its kept pairs (see MARGIN);
    where a term's postings are capped (`max_candidates_per_term`), the later articles whose
    window the change shifts are visited again;
@@ -38,10 +38,10 @@ from .config import RelatedConfig
 from .related import _score, _stories, reach, text_settings
 from .related_index import (
     RelatedDoc,
+    Weights,
     common_cut,
     idf_base,
     idf_value,
-    similar_pairs,
     weigh,
 )
 from .related_titles import TitleIndex, title_features
@@ -70,7 +70,7 @@ class RelatedIndex:
         self.df: Counter[str] = Counter()
         self.idf: dict[str, float] = {}
         self.base, self.most = 0, 0.0  # what the IDF was computed against
-        self.vecs: dict[str, dict[str, float]] = {}
+        self.vecs: dict[str, Weights] = {}
         self.postings: dict[str, list[Key]] = {}  # term -> docs with it in their vector
         self.older: dict[str, dict[str, float]] = {}  # id -> {older id: similarity}
         self.nbrs: dict[str, dict[str, float]] = {}  # id -> {either side: similarity}
@@ -156,14 +156,16 @@ class RelatedIndex:
             key = index.key(i)  # one tuple for all its postings: 25 per article
             for t in index.vecs[i]:
                 index.postings.setdefault(t, []).append(key)
-        pairs = similar_pairs(range(n), stamps, [index.vecs[i] for i in ids], index.horizon,
-                              cfg.max_candidates_per_term, index.shadow)
+        from .related_pairs import pair_blocks  # NumPy loads only when pairs are scored
+
         index.older = {i: {} for i in ids}
         index.nbrs = {i: {} for i in ids}
-        for p in pairs:
-            a, b = ids[p.older], ids[p.newer]
-            index.older[b][a] = p.similarity
-            index.nbrs[a][b] = index.nbrs[b][a] = p.similarity
+        for block in pair_blocks(range(n), stamps, [index.vecs[i] for i in ids], index.horizon,
+                                 cfg.max_candidates_per_term, index.shadow):
+            for x, y, similarity in zip(*block):
+                a, b = ids[x], ids[y]
+                index.older[b][a] = similarity
+                index.nbrs[a][b] = index.nbrs[b][a] = similarity
         index.matched = {i: index._match(d) for i, d in index.docs.items()}
         # Its fuzzy part, where some listed title has a slip, is 2 KB an article, and an update
         # rarely needs it (any title that moves drops it anyway): made again then.
@@ -316,7 +318,7 @@ class RelatedIndex:
         return found
 
     def _visit(self, i: str) -> dict[str, float]:
-        """The older articles similar enough to `i`, as `similar_pairs` finds them."""
+        """The older articles similar enough to `i`, as `related_pairs.pair_blocks` finds them."""
         key = self.key(i)
         limit = self.cfg.max_candidates_per_term
         earliest = (key[0] - self.horizon,) if self.horizon else (float("-inf"),)
