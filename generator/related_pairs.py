@@ -23,6 +23,8 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 
+from .memory import settle_large_blocks
+
 # Cells of the dense score block (articles of the block × the older articles they may pair
 # with): 16 MB of float64. A block is as many articles as fit, at most BLOCK_MOST.
 BLOCK_CELLS = 1 << 21
@@ -74,6 +76,8 @@ def pair_blocks(
             if len(scores):
                 yield (indexes[older].tolist(), indexes[newer].tolist(), scores.tolist())
             a = b
+    del postings, terms
+    settle_large_blocks()
 
 
 class _Terms:

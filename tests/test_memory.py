@@ -36,3 +36,43 @@ def test_freed_small_blocks_go_back_to_the_system():
     assert resident_kib() < held - 50_000  # of the 180 MB freed
     for block in kept:
         libc.free(block)
+
+
+_MAPPED_APART = """
+import ctypes
+from generator.memory import give_back, settle_large_blocks
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+class Info(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks",
+                "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc.mallinfo2.restype = Info
+def mapped(size):
+    before = libc.mallinfo2().hblks
+    block = libc.malloc(size)
+    now = libc.mallinfo2().hblks
+    libc.free(block)
+    return now > before
+libc.free(libc.malloc(8 << 20))  # what scoring does: a large block freed
+print(mapped(1 << 20), end=" ")
+settle_large_blocks()
+give_back()  # as the build does next: else the heap's free top serves the next block
+print(mapped(1 << 20))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_large_blocks_are_mapped_apart_again_once_settled():
+    """A freed 8 MiB block raises glibc's threshold: a 1 MiB block then comes from the heap,
+    where kept ones fragment it. Settled, it is mapped apart (and returned whole when freed).
+    In a process of its own: the setting lasts for the process."""
+    import subprocess
+
+    try:
+        ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        pytest.skip("glibc 2.33 or later (mallinfo2)")
+    out = subprocess.run([sys.executable, "-c", _MAPPED_APART], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["False", "True"]
