@@ -28,7 +28,7 @@ from .errors import BuildFailed, ContentError, ContentWarning, internal_error, u
 from .executors import ExecutorFactory, stage_executor
 from .feeds import EPOCH, feed_files
 from .fingerprints import fingerprint
-from .memory import give_back
+from .memory import give_back, settle_large_blocks
 from .model import Article, Page, evolve
 from .output import Staging, output_dir_errors, read_manifest, tree_errors
 from .pages import linked_pages, listing_pages, path_errors, plan_pages, reserved_paths
@@ -198,6 +198,7 @@ class Builder:
                 read = replace(read, related_docs={})
                 if not self.keep:  # a one-shot build: rendering needs the lists, not the index
                     self.kept_related.forget()
+                    settle_large_blocks()  # it scores no more pairs (memory.py says why)
                 give_back()
                 clock.lap("related")
                 linked = linked_pages(site, related, cfg, urls)

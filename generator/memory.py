@@ -35,8 +35,9 @@ def settle_large_blocks() -> None:
     later large blocks, many of them kept until the end (the related lists, the page plan's
     tables), then came from the heap between freed ones, and at 100,000 articles the heap held
     24 MiB more through rendering, the build's peak. Mapped apart, each is returned whole
-    when freed. Called after the scoring: during it, a fixed threshold cost a third more time
-    (every block's arrays mapped and faulted in anew)."""
+    when freed. The setting lasts for the process, and during the scoring it cost a third more
+    time (every block's arrays mapped and faulted in anew): so only a one-shot build, which
+    scores no more pairs, makes it once related reading is done, not `watch` or `serve`."""
     try:
         _libc().mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
     except (OSError, AttributeError):  # not glibc

@@ -1,9 +1,9 @@
 """Related reading: explicit lists first, then text similarity, tags and recency; stories across sources.
 
 The one entry point is `find_related(articles, cfg)`. It sees articles only through their title,
-summary, body, tags, date, category, slug and listed similar titles. How texts become vectors and
-how pairs are found without comparing all pairs is in `related_index`; how listed titles find
-their articles is in `related_titles`.
+summary, body, tags, date, category, slug and listed similar titles. How texts become vectors is
+in `related_index`, how pairs are found without comparing all pairs in `related_pairs`, and how
+listed titles find their articles in `related_titles`.
 
 Score of a computed item, in [0, 1 + tag_bonus]:
 

@@ -156,16 +156,37 @@ class TermCounts(Mapping[str, float]):
 class Weights(TermCounts):
     """An article's vector, its top terms and their weights, kept as TermCounts keeps counts:
     a dict of 25 floats was 1.4 KB an article, 140 MB at 100,000, alive at the peak of related
-    reading. Its keys are a set as well, as a dict's are (shared terms, moved terms)."""
+    reading. Its keys are a set as well, as a dict's are (shared terms, moved terms).
 
-    __slots__ = ()
+    A build reads a vector whole; an update also looks single weights up (`_visit`, `_pair`),
+    thousands a visit, where a scan was 14 times a dict's time: the first lookup makes the
+    vector's dict, kept from then on (the vectors an update touches, never all of them)."""
+
+    __slots__ = ("_lookup",)
+
+    def __init__(self, weights: Mapping[str, float]) -> None:
+        super().__init__(weights)
+        self._lookup: dict[str, float] | None = None
+
+    def _dict(self) -> dict[str, float]:
+        if self._lookup is None:
+            self._lookup = dict(zip(self._terms, self._counts))
+        return self._lookup
+
+    def __getitem__(self, term: str) -> float:
+        return self._dict()[term]
+
+    def get(self, term: str, default: float | None = None) -> float | None:  # type: ignore[override]
+        return self._dict().get(term, default)
 
     def keys(self) -> KeysView[str]:  # type: ignore[override]
         return KeysView(self)
 
     @staticmethod
     def _unpickled(terms: tuple[str, ...], counts: bytes) -> Weights:
-        return TermCounts._made(Weights, terms, counts)  # type: ignore[return-value]
+        made = TermCounts._made(Weights, terms, counts)
+        made._lookup = None
+        return made  # type: ignore[return-value]
 
 
 @quick_pickle

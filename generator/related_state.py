@@ -29,7 +29,6 @@ sequences of edits.
 from __future__ import annotations
 
 import math
-import sys
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -526,7 +525,8 @@ class RelatedIndex:
         """The index as `row` kept it; what can be derived from the rows is derived."""
         index = cls(cfg)
         for i, (doc, vec, older, matched, computed, group) in rows.items():
-            vec = {sys.intern(t): w for t, w in vec.items()}  # as RelatedDoc._restored does
+            if not isinstance(vec, Weights):  # a row of an older Digest (unpickled, it interns)
+                vec = Weights(vec)
             index.docs[i], index.vecs[i], index.older[i] = doc, vec, older
             index.matched[i], index.computed[i] = matched, computed
             if group is not None:

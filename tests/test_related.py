@@ -22,6 +22,7 @@ from generator.related import (
 from generator.related_index import (
     _WORD,
     TextSettings,
+    Weights,
     Words,
     _term,
     df_step,
@@ -553,3 +554,39 @@ def test_the_word_index_is_built_only_for_a_title_no_key_matches():
     assert titles._fuzzy is not None
     words = titles._fuzzy.words
     assert any(w is sys.intern("tunnel") for w in words[0])  # interned: titles share words
+
+
+def test_a_vector_behaves_as_the_dict_it_replaces():
+    """`weigh` gives a Weights where it gave a dict: the same answers, and the same type back
+    from the store; a row an older Digest wrote holds a dict, and loads as a Weights."""
+    import pickle
+
+    from generator.related_index import weigh
+
+    plain = {"harbour": 0.6, "strike": 0.8}
+    vec = Weights(plain)
+    assert vec == plain and plain == vec and vec != {"harbour": 0.6}
+    assert list(vec) == list(plain) and list(vec.items()) == list(plain.items())
+    assert list(vec.values()) == list(plain.values())
+    assert vec["strike"] == 0.8 and vec.get("strike") == 0.8 and vec.get("dock") is None
+    assert vec.get("dock", 0.0) == 0.0 and "harbour" in vec and "dock" not in vec
+    with pytest.raises(KeyError):
+        vec["dock"]
+    other = {"strike": 0.5, "dock": 0.5}
+    assert vec.keys() & other.keys() == {"strike"} == other.keys() & vec.keys()
+    assert vec.keys() ^ Weights(other).keys() == {"harbour", "dock"}
+    back = pickle.loads(pickle.dumps(vec))
+    assert type(back) is Weights and back == plain and back.get("harbour") == 0.6
+    assert type(pickle.loads(pickle.dumps(Weights(plain)))) is Weights
+    weighed = weigh({"harbour": 2.0, "strike": 1.0}, {"harbour": 1.5, "strike": 2.5}, 10)
+    assert type(weighed) is Weights and set(weighed) == {"harbour", "strike"}
+
+
+def test_rows_of_an_older_digest_load_their_vectors_as_weights():
+    from generator.config import RelatedConfig
+    from generator.related_index import RelatedDoc, TermCounts
+    from generator.related_state import RelatedIndex
+
+    doc = RelatedDoc("a", "A", "a", 19000.0, "news", frozenset(), (), TermCounts({"x": 1.0}))
+    index = RelatedIndex.from_rows({"a": (doc, {"x": 1.0}, {}, (), (), None)}, RelatedConfig())
+    assert type(index.vecs["a"]) is Weights and index.vecs["a"] == {"x": 1.0}
