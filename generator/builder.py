@@ -28,7 +28,7 @@ from .errors import BuildFailed, ContentError, ContentWarning, internal_error, u
 from .executors import ExecutorFactory, stage_executor
 from .feeds import EPOCH, feed_files
 from .fingerprints import fingerprint
-from .memory import give_back, settle_large_blocks
+from .memory import collector_paused, give_back, settle_large_blocks
 from .model import Article, Page, evolve
 from .output import Staging, output_dir_errors, read_manifest, tree_errors
 from .pages import linked_pages, listing_pages, path_errors, plan_pages, reserved_paths
@@ -143,7 +143,8 @@ class Builder:
         the sources are compared with what was read all the same, so it is a hint only."""
         clock = Stopwatch()
         try:
-            return self._update(clock)
+            with collector_paused():
+                return self._update(clock)
         except BuildFailed:
             self.store.rollback()
             self.kept_related.forget()
@@ -400,10 +401,10 @@ class Builder:
             return set(rows)
         self.written.checked = True
         present = set()
-        root = self.cfg.output_dir
+        root = f"{self.cfg.output_dir}{os.sep}"  # a string: a Path per file took twice as long
         for path, row in rows.items():
             try:
-                if (root / path).stat().st_size == row.size:
+                if os.stat(root + path).st_size == row.size:
                     present.add(path)
             except OSError:
                 pass

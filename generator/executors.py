@@ -72,6 +72,11 @@ class StageExecutor(Executor):
         return self.jobs > 1 or self._factory is not None
 
     @property
+    def started(self) -> bool:
+        """Its workers exist: a task sent now pays no start-up."""
+        return self._real is not None
+
+    @property
     def own_processes(self) -> bool:
         """Its workers are processes of Digest's own pool on this machine: they share files
         with this process, not memory (threads share memory; Dask's workers, nothing)."""

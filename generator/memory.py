@@ -9,13 +9,34 @@ returns it. Elsewhere (musl, macOS) this does nothing.
 from __future__ import annotations
 
 import ctypes
+import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def _libc():
     """The process's own symbols, libc's among them: `ctypes.util.find_library` would run
     `ldconfig` in a subprocess on every call, twice an update in `serve`."""
     return ctypes.CDLL(None) if sys.platform.startswith("linux") else None
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the duration, as it was after.
+
+    A build loads its site from the store: millions of objects that live until it ends, and
+    few cycles among them. Each time the objects grow by a quarter, the collector walks them
+    all, and finds next to nothing: at 10,000 articles it was a quarter of an edit's rebuild
+    (0.65 of 2.65 s) and 0.4 s of a cold one. All the cycles a cold build of 10,000 articles
+    leaves are 6,000 objects (6 MiB): they wait for the collector, on again after the build."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def give_back() -> None:

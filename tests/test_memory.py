@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import sys
 
 import pytest
+from conftest import copy_site
 
-from generator.memory import give_back
+from generator.builder import Builder
+from generator.config import load_config
+from generator.errors import BuildFailed
+from generator.memory import collector_paused, give_back
 
 
 def resident_kib() -> int:
@@ -78,3 +83,28 @@ def test_large_blocks_are_mapped_apart_again_once_settled():
     out = subprocess.run([sys.executable, "-c", _MAPPED_APART], capture_output=True, text=True,
                          check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_the_cycle_collector_is_paused_through_an_update_and_as_it_was_after(
+        tmp_path, monkeypatch):
+    """A build's objects live until it ends: the collector would walk them again and again,
+    finding next to nothing. It is on again after, even after a failed build."""
+    assert gc.isenabled()
+    seen = []
+    real = Builder._update
+    monkeypatch.setattr(Builder, "_update",
+                        lambda self, clock: seen.append(gc.isenabled()) or real(self, clock))
+    cfg = load_config(copy_site("basic", tmp_path) / "config.yaml")
+    with Builder(cfg, jobs=1) as builder:
+        builder.update()
+        (tmp_path / "basic" / "content" / "broken.md").write_text("---\ntitle: [\n---\n")
+        with pytest.raises(BuildFailed):
+            builder.update()
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()

@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import tree
+from test_incremental import edit_article
 from test_render_tasks import built_alone
 
-from generator import rendering
+from generator import executors, rendering
 from generator.build import build
 from generator.builder import Builder
 from generator.config import load_config
@@ -125,6 +126,26 @@ def test_small_and_large_sites_render_their_lists_after_related_reading(tmp_path
         build(cfg, jobs=2, use_cache=True)
         assert tree(site / "output") == alone
     assert started == []
+
+
+def test_an_edits_few_pages_render_in_this_process_and_more_on_the_workers(
+        tmp_path, monkeypatch):
+    """An edit reads one file and renders a handful of pages, here: a pool would take longer
+    to start than they take. Past IN_PROCESS_MOST pages the workers render them."""
+    site, cfg, _ = built_alone(tmp_path)
+    build(cfg, jobs=2, use_cache=True)
+    pools: list[int] = []
+    real_pool = executors.process_pool
+    monkeypatch.setattr(executors, "process_pool", lambda jobs: pools.append(jobs) or real_pool(jobs))
+    rendered = []
+    for most in (rendering.IN_PROCESS_MOST, 0):
+        monkeypatch.setattr(rendering, "IN_PROCESS_MOST", most)
+        edit_article(site)
+        rendered.append(build(cfg, jobs=2, use_cache=True).rendered)
+    assert pools == [2] and rendered[0] == rendered[1] > 1  # only the second started a pool
+    edited = tree(site / "output")
+    build(cfg, jobs=1, use_cache=False)
+    assert tree(site / "output") == edited
 
 
 def broken_lists(tmp_path, monkeypatch, change):
