@@ -31,7 +31,14 @@ from .fingerprints import fingerprint
 from .memory import collector_paused, give_back, settle_large_blocks
 from .model import Article, Page, evolve
 from .output import Staging, output_dir_errors, read_manifest, tree_errors
-from .pages import linked_pages, listing_pages, path_errors, plan_pages, reserved_paths
+from .pages import (
+    linked_pages,
+    listing_pages,
+    newest_shown,
+    path_errors,
+    plan_pages,
+    reserved_paths,
+)
 from .paths import shown_path
 from .progress import Progress
 from .readers import Parsed, ReadResult, discover, read_all, read_settings
@@ -188,7 +195,7 @@ class Builder:
         try:
             with stage_executor(self.jobs, self.executor_factory) as executor, \
                     Rendering(job, staging, executor, self.progress, self._with_bodies,
-                              site.articles, self.store.folder) as rendering:
+                              site.articles, self.store.folder, newest_shown(site)) as rendering:
                 listing, ahead = self._lists_ahead(rendering, site, urls, reserved, select)
                 # The feeds need no related reading either: made while the lists render. With
                 # no lists ahead, after rendering: held through related reading, the build's

@@ -191,6 +191,24 @@ def _listed(pager: Pager, *more: Article, data: tuple[Any, ...] = ()) -> Inputs:
                   (pager.number, pager.total, pager.item_count, *data))
 
 
+def newest_shown(site: Site) -> Callable[[Page], int]:
+    """The order pages are sent to render in: by the newest article each is about or lists
+    (lists show theirs newest first), pages that list none last.
+
+    An article shows up on its own page, its neighbours', its day's, source's and tags' lists
+    and the digest's. In plan order those are far apart (every tag's pages run through the
+    whole site), and past 16,384 articles a render worker's cards and list entries
+    (render_tasks.Latest) were gone by the time the next page wanted them: 82% of cards and
+    59% of entries were made again at 100,000 articles. Sent by date, they are still there."""
+    position, last = site.position, len(site.articles)
+
+    def key(page: Page) -> int:
+        inputs = page.inputs
+        first = inputs.own if inputs.own is not None else next(iter(inputs.shows), None)
+        return last if first is None else position.get(first, last)
+    return key
+
+
 def story_mates(related: Related, article: Article) -> tuple[Article, ...]:
     """The other sources' articles about the same event, newest first."""
     story = related.story_of.get(article.id)

@@ -25,7 +25,7 @@ from .metadata import news_article_json_ld
 from .model import Category, Page, quick_pickle
 from .output import Staging
 from .paths import shown_path
-from .render_tasks import CardTable, unpack
+from .render_tasks import CardTable, Latest, unpack
 from .site import Site
 from .text import opening_text, slugify
 from .theme import FALLBACKS, read_templates, template_origin, theme_folders
@@ -151,14 +151,14 @@ class FragmentCache(Extension):
     reused, as Hugo's partialCached. The keys must name everything the block shows besides the
     environment's globals (which are fixed for a job): the lists give an entry the article's
     id and card, so an article listed on seven pages is rendered once per worker, not seven
-    times. Each worker keeps the latest CACHED fragments."""
+    times. Each worker keeps the CACHED fragments it used last."""
 
     tags = {"cache"}
     CACHED = 16_384
 
     def __init__(self, environment: jinja2.Environment) -> None:
         super().__init__(environment)
-        environment.extend(fragments={})
+        environment.extend(fragments=Latest(self.CACHED))
         self.tags_seen = 0
 
     def parse(self, parser):
@@ -176,9 +176,7 @@ class FragmentCache(Extension):
         fragments = self.environment.fragments
         made = fragments.get(key)
         if made is None:
-            made = fragments[key] = caller()
-            if len(fragments) > self.CACHED:
-                del fragments[next(iter(fragments))]  # the oldest
+            made = fragments.put(key, caller())
         return made
 
 

@@ -21,7 +21,8 @@ import os
 import pickle
 import tempfile
 from array import array
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +32,39 @@ PREFIX = "render-cards-"
 _TABLES: dict[str, _Reader] = {}  # per process: the table of the render at hand
 
 
+class Latest:
+    """The `most` entries used last, the one unused longest dropped to make room.
+
+    Not a dict and `del d[next(iter(d))]`: a dict leaves a hole where an entry was deleted,
+    and its first entry is found by walking over the holes, so at 16,384 entries a drop took
+    8 µs (here 0.3 µs). At 100,000 articles, where the cards and fragments of a render worker
+    are dropped in turn, the walks were an eighth of its time."""
+
+    __slots__ = ("entries", "most")
+
+    def __init__(self, most: int) -> None:
+        self.entries: OrderedDict = OrderedDict()
+        self.most = most
+
+    def get(self, key: Hashable):
+        value = self.entries.get(key)
+        if value is not None:
+            self.entries.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value):
+        self.entries[key] = value
+        if len(self.entries) > self.most:
+            self.entries.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
 class _Reader:
     """A table file, each card read and unpickled when a task first refers to it and kept
-    while it is among the latest CACHED. Read with pread, not mapped: a mapped page counts in
+    while it is among the CACHED used last. Read with pread, not mapped: a mapped page counts in
     the worker's memory for as long as it stays mapped, and at 100,000 articles the table is
     60 MB. Tasks follow the plan, so nearby pages show nearby articles; but a tag's pages show
     articles from the whole site, and at 10,000 articles a cache of 4,096 cards had a worker
@@ -52,16 +83,14 @@ class _Reader:
         except BaseException:
             os.close(self.fd)
             raise
-        self.cards: dict[int, Article] = {}
+        self.cards = Latest(self.CACHED)
 
     def card(self, place: int) -> Article:
         card = self.cards.get(place)
         if card is None:
             start = self.offsets[place]
-            card = self.cards[place] = pickle.loads(
-                os.pread(self.fd, self.offsets[place + 1] - start, start))
-            if len(self.cards) > self.CACHED:
-                del self.cards[next(iter(self.cards))]  # the oldest
+            card = self.cards.put(place, pickle.loads(
+                os.pread(self.fd, self.offsets[place + 1] - start, start)))
         return card
 
     def close(self) -> None:

@@ -57,16 +57,18 @@ class Rendering:
     ahead and the pages still to send.
 
     `prepare` completes a chunk of pages just before it is sent (the builder gives article
-    pages their bodies there), so only the chunks in flight hold what it adds. `cards`, the
+    pages their bodies there), so only the chunks in flight hold what it adds. `order` is the
+    sort key of the order pages are sent in (pages.newest_shown). `cards`, the
     site's articles without bodies, go to the pool's worker processes once, through a file in
     `scratch` (render_tasks), not in every task; threads and Dask's workers get whole tasks."""
 
     def __init__(self, job: RenderJob, staging: Staging, executor: StageExecutor | None = None,
                  progress: Progress | None = None,
                  prepare: Callable[[list[Page]], list[Page]] | None = None,
-                 cards: Sequence[Article] = (), scratch: Path | None = None) -> None:
+                 cards: Sequence[Article] = (), scratch: Path | None = None,
+                 order: Callable[[Page], int] | None = None) -> None:
         self.job, self.staging, self.executor, self.progress = job, staging, executor, progress
-        self.prepare = prepare
+        self.prepare, self.order = prepare, order
         self.cards, self.scratch = cards, scratch
         # A worker on another machine cannot write into this one's staging folder: its pages
         # come back compressed, and are staged here.
@@ -101,17 +103,18 @@ class Rendering:
             self.later.extend(pages)
             return
         task = partial(render_packed, job=self.job, staging=self.staging, table=self.table)
-        tasks = list(self._tasks(executor.chunks(pages, EARLY_CHUNK)))
+        tasks = list(self._tasks(executor.chunks(self._ordered(pages), EARLY_CHUNK)))
         self.ahead = _Ahead(executor, task, tasks, max(1, executor.jobs - 1))
         self.early_pages = len(pages)
         self.ahead.start()  # once it is known here, where __exit__ stops it
 
     def finish(self, pages: list[Page]) -> list[Rendered]:
-        """Render these pages and those `start` kept back, then gather everything, the pages
-        sent ahead last: the first of two pages with the same template error names the page
-        in plan order, as a build without pages sent ahead would. Template errors are
-        collected from every page and raised together."""
-        pages = pages + self.later
+        """Render these pages and those `start` kept back, then gather everything. Template
+        errors are collected from every page and raised together; where pages fail at the same
+        line, the error named first by its message is the one reported, whatever order the
+        pages were rendered in: the same error as a build without pages sent ahead, or with
+        any number of workers."""
+        pages = self._ordered(pages + self.later)
         executor = self.executor
         small = self.ahead is None and len(pages) <= IN_PROCESS_MOST \
             and (executor is None or not executor.started)
@@ -128,6 +131,9 @@ class Rendering:
         results = executor.imap(task, tasks) if executor else map(task, tasks)
         return self._gathered(chain(results, (future.result() for future in early)),
                               len(pages) + self.early_pages)
+
+    def _ordered(self, pages: list[Page]) -> list[Page]:
+        return sorted(pages, key=self.order) if self.order is not None else pages
 
     def _table(self) -> bool:
         """The card table, written on first need; False where there is none to be had."""
@@ -156,7 +162,9 @@ class Rendering:
             if self.progress is not None:
                 self.progress("render", len(done), total)
             for error in chunk_errors:
-                errors.setdefault((error.path, error.line), error)
+                kept = errors.setdefault((error.path, error.line), error)
+                if error.message < kept.message:
+                    errors[error.path, error.line] = error
         if errors:
             raise BuildFailed(list(errors.values()))
         return done

@@ -4,7 +4,7 @@ import pytest
 from test_site import CFG, URLS, art
 
 from generator.errors import BuildFailed
-from generator.pages import paginate, plan_pages
+from generator.pages import newest_shown, paginate, plan_pages
 from generator.related import RelatedConfig, find_related
 from generator.site import Site
 
@@ -34,6 +34,24 @@ def test_plan_has_one_page_per_file():
     assert len(urls) == len(set(urls))
     assert {"/", "/category/", "/category/nhk/", "/tag/", "/tag/x/", "/2023/", "/2023/09/",
             "/2023/09/01/", "/2023/09/01/a/", "/archive/", "/404.html"} <= set(urls)
+
+
+def test_pages_are_sent_to_render_by_the_newest_article_each_is_about_or_lists():
+    """So an article's own page, its neighbours' and the lists that show it render close
+    together, while a worker still holds its card and its list entry."""
+    site = Site.from_articles([art("a", 1, tags=("x",)), art("b", 2), art("c", 3, tags=("x",))],
+                              CFG, URLS)
+    plan = plan_pages(site, find_related(site.articles, RelatedConfig()), CFG, URLS)
+    key = newest_shown(site)
+    keys = {p.url: key(p) for p in plan}
+    assert keys["/2023/09/03/c/"] == keys["/tag/x/"] == keys["/"] == keys["/2023/09/"] == 0
+    assert keys["/2023/09/02/b/"] == keys["/2023/09/02/"] == 1  # b is newer than a, on x's list
+    assert keys["/2023/09/01/a/"] == keys["/2023/09/01/"] == 2
+    assert keys["/tag/"] == keys["/archive/"] == keys["/404.html"] == 3  # no article: last
+    sent = sorted(plan, key=key)
+    assert [p.url for p in sent if p.url.startswith("/2023/09/0")] == [
+        "/2023/09/03/c/", "/2023/09/03/", "/2023/09/02/b/", "/2023/09/02/", "/2023/09/01/a/",
+        "/2023/09/01/"]
 
 
 def test_an_article_on_a_list_page_url_is_an_error():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import time
 from datetime import UTC, datetime
 
 from conftest import copy_site, tree
@@ -55,9 +56,23 @@ def test_a_worker_keeps_only_its_latest_cards(tmp_path, monkeypatch):
     table = CardTable.write(cards, tmp_path)
     reader = table.reader()
     assert [reader.card(n) for n in range(6)] == cards
-    assert sorted(reader.cards) == [3, 4, 5]
-    assert reader.card(0) == cards[0] and sorted(reader.cards) == [0, 4, 5]
+    assert list(reader.cards.entries) == [3, 4, 5]
+    assert reader.card(3) == cards[3]  # read again: now the last to go
+    assert reader.card(0) == cards[0] and list(reader.cards.entries) == [5, 3, 0]
     table.remove()
+
+
+def test_the_latest_entries_are_kept_at_a_constant_cost_per_drop():
+    """A dict whose oldest entry is deleted at each insert walks over the holes the deletions
+    left to find it: 200,000 drops at 16,384 entries took 1.6 s; here a few hundredths."""
+    latest = render_tasks.Latest(16_384)
+    start = time.perf_counter()
+    for n in range(200_000):
+        latest.put(n, n)
+    assert time.perf_counter() - start < 0.5
+    assert len(latest) == 16_384 and next(iter(latest.entries)) == 200_000 - 16_384
+    assert latest.get(200_000 - 16_384) == 200_000 - 16_384 and latest.get(0) is None
+    assert next(reversed(latest.entries)) == 200_000 - 16_384  # used last, kept longest
 
 
 def built_alone(tmp_path):

@@ -16,7 +16,8 @@ from generator import executors, rendering
 from generator.build import build
 from generator.builder import Builder
 from generator.config import load_config
-from generator.errors import BuildFailed
+from generator.errors import BuildFailed, ContentError
+from generator.model import Page
 
 TAG_PAGE = "tag/gen-0/index.html"
 
@@ -146,6 +147,22 @@ def test_an_edits_few_pages_render_in_this_process_and_more_on_the_workers(
     edited = tree(site / "output")
     build(cfg, jobs=1, use_cache=False)
     assert tree(site / "output") == edited
+
+
+def test_pages_are_sent_in_the_order_given_and_errors_named_in_any_order(monkeypatch):
+    sent = []
+    monkeypatch.setattr(rendering, "render_chunk", lambda pages, job, staging: (
+        sent.append([p.url for p in pages]) or ([], [])))
+    pages = [Page(f"/{n}/", "t.html", {}) for n in (2, 3, 1)]
+    rendering.Rendering(None, None, order=lambda p: int(p.url[1])).finish(pages)
+    assert sent == [["/1/", "/2/", "/3/"]]
+
+    first = ContentError("templates/t.html", 3, "while rendering /a/: no such thing")
+    second = ContentError("templates/t.html", 3, "while rendering /b/: no such thing")
+    for results in ([([], [first]), ([], [second])], [([], [second]), ([], [first])]):
+        with pytest.raises(BuildFailed) as caught:
+            rendering.Rendering(None, None)._gathered(iter(results), 2)
+        assert caught.value.errors == [first]
 
 
 def broken_lists(tmp_path, monkeypatch, change):
