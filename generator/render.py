@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import traceback
 import zlib
@@ -272,29 +273,14 @@ def render_chunk(pages: list[Page], job: RenderJob, staging: Staging | None
     errors: list[ContentError] = []
     templates: dict[str, jinja2.Template] = {}  # a chunk's pages use a few templates each
     for page in pages:
-        try:
-            template = templates.get(page.template)
-            if template is None:
-                names = [page.template, FALLBACKS[page.template]] \
-                    if page.template in FALLBACKS else [page.template]
-                template = templates[page.template] = env.select_template(names)
-            html = template.render(page.context, page=page, canonical=job.urls.absolute(page.url))
-        except jinja2.TemplateSyntaxError as exc:
-            errors.append(ContentError(_template_path(job, exc.name or page.template),
-                                       exc.lineno, f"template syntax: {exc.message}"))
-            continue
-        except jinja2.TemplatesNotFound:  # the page's own template, and its fallback
-            errors.append(ContentError(_template_path(job, page.template), None,
-                                       f"template not found: {page.template}"))
-            continue
-        except jinja2.TemplateNotFound as exc:  # one it includes or extends
-            errors.append(ContentError(_template_path(job, page.template), None,
-                                       f"template not found: {exc.name}"))
-            continue
-        except Exception as exc:  # a template's own logic failed: report where, keep going
-            path, line = _template_frame(exc, job)
-            errors.append(ContentError(path, line, f"while rendering {page.url}: "
-                                                   f"{type(exc).__name__}: {exc}"))
+        html = _html(page, env, templates, job, errors)
+        if html is None:
+            # A failed render leaves its frames in a reference cycle that holds the page's
+            # context, body and all. With the collector paused through a build
+            # (memory.collector_paused), a template that fails on every page would keep every
+            # page here: the youngest generation holds the cycle, so collecting it is cheap.
+            if not gc.isenabled():
+                gc.collect(0)
             continue
         data = html.encode("utf-8", "replace")  # a lone surrogate never stops a build
         path = job.urls.output_path(page.url)
@@ -311,6 +297,32 @@ def render_chunk(pages: list[Page], job: RenderJob, staging: Staging | None
             continue
         done.append(Rendered(path, len(data), content_hash(data), staged))
     return done, errors
+
+
+def _html(page: Page, env: jinja2.Environment, templates: dict[str, jinja2.Template],
+          job: RenderJob, errors: list[ContentError]) -> str | None:
+    """The page's HTML; None, with the reason in `errors`, where its template fails."""
+    try:
+        template = templates.get(page.template)
+        if template is None:
+            names = [page.template, FALLBACKS[page.template]] \
+                if page.template in FALLBACKS else [page.template]
+            template = templates[page.template] = env.select_template(names)
+        return template.render(page.context, page=page, canonical=job.urls.absolute(page.url))
+    except jinja2.TemplateSyntaxError as exc:
+        errors.append(ContentError(_template_path(job, exc.name or page.template),
+                                   exc.lineno, f"template syntax: {exc.message}"))
+    except jinja2.TemplatesNotFound:  # the page's own template, and its fallback
+        errors.append(ContentError(_template_path(job, page.template), None,
+                                   f"template not found: {page.template}"))
+    except jinja2.TemplateNotFound as exc:  # one it includes or extends
+        errors.append(ContentError(_template_path(job, page.template), None,
+                                   f"template not found: {exc.name}"))
+    except Exception as exc:  # a template's own logic failed: report where, keep going
+        path, line = _template_frame(exc, job)
+        errors.append(ContentError(path, line, f"while rendering {page.url}: "
+                                               f"{type(exc).__name__}: {exc}"))
+    return None
 
 
 def content_hash(data: bytes) -> str:

@@ -47,10 +47,11 @@ class Latest:
         self.most = most
 
     def get(self, key: Hashable):
-        value = self.entries.get(key)
-        if value is not None:
+        try:  # not a lookup, then a move: a thread may drop the entry in between (--executor thread)
             self.entries.move_to_end(key)
-        return value
+        except KeyError:
+            return None
+        return self.entries.get(key)
 
     def put(self, key: Hashable, value):
         self.entries[key] = value

@@ -1,9 +1,13 @@
+import weakref
 from datetime import UTC, date, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_site import URLS
 
 from generator import render
+from generator.memory import collector_paused
+from generator.model import Page
 from generator.theme import read_templates
 
 
@@ -141,3 +145,22 @@ def test_the_masthead_cached_per_kind_marks_each_pages_own_link(tmp_path):
         assert current(kind="archive") == ["Archive</a"]
         assert current(template="article.html") == []
         assert current(kind="categories") == ["Sources</a"]
+
+
+def test_pages_that_fail_let_their_context_go_with_the_collector_paused():
+    """A failed render's frames hold its page's context in a reference cycle: with the
+    collector paused through a build, a template that fails on every page would keep them all."""
+    class Body:
+        pass
+
+    job = render.RenderJob({"t.html": "{{ body.no_such_thing() }}"}, "k", render.SiteInfo(
+        "T", "", "en", "https://x.example/", "UTC", False), (), URLS, {})
+    bodies = [Body() for _ in range(50)]
+    kept = [weakref.ref(b) for b in bodies]
+    pages = [Page(f"/{n}/", "t.html", {"body": b}) for n, b in enumerate(bodies)]
+    del bodies
+    with collector_paused():
+        rendered, errors = render.render_chunk(pages, job, None)
+        del pages
+        alive = sum(ref() is not None for ref in kept)
+    assert rendered == [] and len(errors) == 50 and alive == 0

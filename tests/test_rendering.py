@@ -3,6 +3,7 @@ while related reading runs, the pages it shapes after it, and every error gather
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -147,6 +148,21 @@ def test_an_edits_few_pages_render_in_this_process_and_more_on_the_workers(
     edited = tree(site / "output")
     build(cfg, jobs=1, use_cache=False)
     assert tree(site / "output") == edited
+
+
+def test_a_build_sends_its_pages_newest_first_by_what_they_show(tmp_path, monkeypatch):
+    """In plan order every article's page comes before every list; sent by date, the newest
+    day's list comes before the oldest article's page. The bytes are the same."""
+    site, cfg, alone = built_alone(tmp_path)
+    sent: list[str] = []
+    real = rendering.render_chunk
+    monkeypatch.setattr(rendering, "render_chunk", lambda pages, job, staging: (
+        sent.extend(p.url for p in pages) or real(pages, job, staging)))
+    build(cfg, jobs=1, use_cache=False)
+    assert tree(site / "output") == alone
+    days = sorted(u for u in sent if re.fullmatch(r"/\d{4}/\d\d/\d\d/", u))
+    oldest = [u for u in sent if u.startswith(days[0]) and u != days[0]]
+    assert oldest and sent.index(days[-1]) < min(map(sent.index, oldest))
 
 
 def test_pages_are_sent_in_the_order_given_and_errors_named_in_any_order(monkeypatch):
