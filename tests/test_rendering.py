@@ -165,6 +165,25 @@ def test_a_build_sends_its_pages_newest_first_by_what_they_show(tmp_path, monkey
     assert oldest and sent.index(days[-1]) < min(map(sent.index, oldest))
 
 
+def test_lists_sent_ahead_go_by_date_too(tmp_path, monkeypatch):
+    """In plan order every source's pages come before the days'; by date, the newest day's
+    list goes before the pages of a source that show older articles."""
+    site, cfg, alone = built_alone(tmp_path)
+    monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
+    ahead = spy_ahead(monkeypatch)
+    sent: list[list[str]] = []
+    real = rendering.Rendering._tasks
+    monkeypatch.setattr(rendering.Rendering, "_tasks", lambda self, chunks: real(
+        self, [c for c in chunks if not sent.append([p.url for p in c])]))
+    (site / "output" / TAG_PAGE).unlink()
+    build(cfg, jobs=2, use_cache=True)
+    assert ahead and tree(site / "output") == alone
+    first = [u for chunk in sent for u in chunk]  # `start`'s chunks come first
+    days = sorted(u for u in first if re.fullmatch(r"/\d{4}/\d\d/\d\d/", u))
+    later = [u for u in first if u.startswith("/category/") and "/page/" in u]
+    assert days and later and first.index(days[-1]) < max(map(first.index, later))
+
+
 def test_pages_are_sent_in_the_order_given_and_errors_named_in_any_order(monkeypatch):
     sent = []
     monkeypatch.setattr(rendering, "render_chunk", lambda pages, job, staging: (
