@@ -204,7 +204,7 @@ def newest_shown(site: Site) -> Callable[[Page], int]:
 
     def key(page: Page) -> int:
         inputs = page.inputs
-        first = inputs.own if inputs.own is not None else next(iter(inputs.shows), None)
+        first = inputs.own if inputs.own is not None else (inputs.shows or (None,))[0]
         return last if first is None else position.get(first, last)
     return key
 

@@ -47,7 +47,7 @@ class Latest:
         self.most = most
 
     def get(self, key: Hashable):
-        try:  # not a lookup, then a move: a thread may drop the entry in between (--executor thread)
+        try:  # moved, then read: a thread (--executor thread) may drop it between two calls
             self.entries.move_to_end(key)
         except KeyError:
             return None

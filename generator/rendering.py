@@ -116,11 +116,13 @@ class Rendering:
         any number of workers."""
         pages = self._ordered(pages + self.later)
         executor = self.executor
-        small = self.ahead is None and len(pages) <= IN_PROCESS_MOST \
-            and (executor is None or not executor.started)
-        chunks = executor.chunks(pages, RENDER_CHUNK) if executor and not small else [pages]
-        table = executor is not None and executor.own_processes \
-            and (len(chunks) > 1 or self.table is not None) and self._table()
+        if executor is None or (self.ahead is None and not executor.started
+                                and len(pages) <= IN_PROCESS_MOST):
+            here = partial(render_chunk, job=self.job, staging=self.staging)
+            return self._gathered(map(here, self._prepared([pages])), len(pages))
+        chunks = executor.chunks(pages, RENDER_CHUNK)
+        table = executor.own_processes and (len(chunks) > 1 or self.table is not None) \
+            and self._table()
         if table:
             task = partial(render_packed, job=self.job, staging=self.staging, table=self.table)
         else:
@@ -128,9 +130,9 @@ class Rendering:
                            staging=None if self.remote else self.staging)
         tasks = self._tasks(chunks) if table else self._prepared(chunks)
         early = self.ahead.release() if self.ahead is not None else []
-        results = executor.imap(task, tasks) if executor else map(task, tasks)
-        return self._gathered(chain(results, (future.result() for future in early)),
-                              len(pages) + self.early_pages)
+        return self._gathered(chain(executor.imap(task, tasks),
+                                    (future.result() for future in early)),
+                              len(pages) + self.early_pages, self.remote)
 
     def _ordered(self, pages: list[Page]) -> list[Page]:
         return sorted(pages, key=self.order) if self.order is not None else pages
@@ -152,11 +154,13 @@ class Rendering:
     def _tasks(self, chunks: Iterable[Sequence[Page]]) -> Iterable[bytes]:
         return (pack(pages, self.places) for pages in self._prepared(chunks))
 
-    def _gathered(self, results, total: int) -> list[Rendered]:
+    def _gathered(self, results, total: int, compressed: bool = False) -> list[Rendered]:
+        """The rendered pages, staged here where they came back `compressed` (from workers
+        on other machines), and every error."""
         errors: dict[tuple[str, int | None], ContentError] = {}
         done: list[Rendered] = []
         for rendered, chunk_errors in results:
-            if self.remote:
+            if compressed:
                 rendered = [_stage(self.staging, page) for page in rendered]
             done.extend(rendered)
             if self.progress is not None:

@@ -138,7 +138,8 @@ def test_an_edits_few_pages_render_in_this_process_and_more_on_the_workers(
     build(cfg, jobs=2, use_cache=True)
     pools: list[int] = []
     real_pool = executors.process_pool
-    monkeypatch.setattr(executors, "process_pool", lambda jobs: pools.append(jobs) or real_pool(jobs))
+    monkeypatch.setattr(executors, "process_pool",
+                        lambda jobs: pools.append(jobs) or real_pool(jobs))
     rendered = []
     for most in (rendering.IN_PROCESS_MOST, 0):
         monkeypatch.setattr(rendering, "IN_PROCESS_MOST", most)
@@ -163,6 +164,34 @@ def test_a_build_sends_its_pages_newest_first_by_what_they_show(tmp_path, monkey
     days = sorted(u for u in sent if re.fullmatch(r"/\d{4}/\d\d/\d\d/", u))
     oldest = [u for u in sent if u.startswith(days[0]) and u != days[0]]
     assert oldest and sent.index(days[-1]) < min(map(sent.index, oldest))
+
+
+class FarThreads(ThreadPoolExecutor):
+    """Threads standing in for workers on other machines: their pages come back compressed."""
+
+    remote = True
+
+
+def test_an_edits_pages_rendered_here_are_staged_once_with_remote_workers(
+        tmp_path, monkeypatch):
+    """Rendered in this process, an edit's pages go straight to staging: never compressed to
+    be unpacked again, as the pages of workers elsewhere are. Past IN_PROCESS_MOST they are."""
+    site, cfg, _ = built_alone(tmp_path)
+    build(cfg, jobs=2, use_cache=True)
+    unpacked: list[str] = []
+    real = rendering._stage
+    monkeypatch.setattr(rendering, "_stage",
+                        lambda staging, page: unpacked.append(page.path) or real(staging, page))
+    counts = []
+    for most in (rendering.IN_PROCESS_MOST, 0):
+        monkeypatch.setattr(rendering, "IN_PROCESS_MOST", most)
+        edit_article(site)
+        report = build(cfg, jobs=2, executor_factory=FarThreads, use_cache=True)
+        counts.append((report.rendered, len(unpacked)))
+    assert counts[0] == (counts[0][0], 0) and counts[1] == (counts[0][0], counts[0][0])
+    edited = tree(site / "output")
+    build(cfg, jobs=1, use_cache=False)
+    assert tree(site / "output") == edited
 
 
 def test_lists_sent_ahead_go_by_date_too(tmp_path, monkeypatch):
