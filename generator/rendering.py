@@ -21,6 +21,7 @@ import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
+from dataclasses import replace
 from functools import partial
 from itertools import chain
 from pathlib import Path
@@ -73,6 +74,8 @@ class Rendering:
         # A worker on another machine cannot write into this one's staging folder: its pages
         # come back compressed, and are staged here.
         self.remote = executor is not None and executor.remote
+        if scratch is not None and not self.remote:
+            self.job = replace(job, compiled=str(scratch))
         self.table: CardTable | None = None
         self.places: dict[int, int] = {}
         self.ahead: _Ahead | None = None

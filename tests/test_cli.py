@@ -93,3 +93,20 @@ def test_related_explains_one_article(basic_site):
     assert by_slug.stdout == result.stdout
     missing = run_digest("related", "no-such-article", cwd=basic_site)
     assert missing.returncode == 2 and "no article matches 'no-such-article'" in missing.stderr
+
+
+def test_an_edit_renders_with_the_templates_compiled_by_the_build_before(basic_site):
+    """The build cache keeps the theme compiled: the next process to render (an edit's
+    rebuild here) loads it, and its pages are the bytes a build that compiles them makes."""
+    from conftest import tree
+
+    assert run_digest("build", "--jobs", "1", cwd=basic_site).returncode == 0
+    kept = sorted((basic_site / ".digest-cache").glob("template-*.jinja"))
+    assert kept and all(path.stat().st_size > 0 for path in kept)
+    stamps = {path: path.stat().st_mtime_ns for path in kept}
+    article = next((basic_site / "content").rglob("*.md"))
+    article.write_text(article.read_text() + "\nOne more line.\n")
+    assert run_digest("build", "--jobs", "1", cwd=basic_site).returncode == 0
+    assert {path: path.stat().st_mtime_ns for path in kept} == stamps  # loaded, not written
+    assert run_digest("build", "--no-cache", "--output", "fresh", cwd=basic_site).returncode == 0
+    assert tree(basic_site / "output") == tree(basic_site / "fresh")

@@ -164,3 +164,58 @@ def test_pages_that_fail_let_their_context_go_with_the_collector_paused():
         del pages
         alive = sum(ref() is not None for ref in kept)
     assert rendered == [] and len(errors) == 50 and alive == 0
+
+
+def _compiles(env, monkeypatch) -> list[str]:
+    """The names the environment compiles from source (not loaded as compiled code)."""
+    compiled = []
+    compile_ = env.compile
+
+    def counting(source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_(source, name, *args, **kwargs)
+
+    monkeypatch.setattr(env, "compile", counting)
+    return compiled
+
+
+def test_compiled_templates_are_kept_for_the_next_process(tmp_path, monkeypatch):
+    """A process that renders (an edit's rebuild, each worker) compiled the whole theme, 50 ms;
+    with a folder for them, the next one loads the compiled code."""
+    theme, kept = tmp_path / "theme", tmp_path / "cache"
+    theme.mkdir(), kept.mkdir()
+    (theme / "t.html").write_text("{% for x in xs %}<{{ x }}>{% endfor %}")
+    first = render.make_environment(read_templates([theme]), str(kept))
+    assert _compiles(first, monkeypatch) is not None
+    assert first.get_template("t.html").render(xs="ab") == "<a><b>"
+    assert len(list(kept.glob("template-*"))) == 1
+    second = render.make_environment(read_templates([theme]), str(kept))
+    compiled = _compiles(second, monkeypatch)
+    assert second.get_template("t.html").render(xs="ab") == "<a><b>" and compiled == []
+    (theme / "t.html").write_text("{% for x in xs %}[{{ x }}]{% endfor %}")  # its source changed
+    third = render.make_environment(read_templates([theme]), str(kept))
+    compiled = _compiles(third, monkeypatch)
+    assert third.get_template("t.html").render(xs="ab") == "[a][b]" and compiled == ["t.html"]
+    assert len(list(kept.glob("template-*"))) == 1  # replaced, not one more
+
+
+def test_compiled_templates_are_kept_apart_for_other_options(tmp_path, monkeypatch):
+    """Compiled code depends on the environment's options (trim_blocks...), not only on the
+    source that Jinja checks: code compiled with others is never loaded."""
+    theme, kept = tmp_path / "theme", tmp_path / "cache"
+    theme.mkdir(), kept.mkdir()
+    (theme / "t.html").write_text("{% if 1 %}\n  x\n{% endif %}\n")
+    assert render.make_environment(read_templates([theme]), str(kept)).get_template(
+        "t.html").render() == "  x\n"
+    other = render.make_environment(read_templates([theme]), str(kept))
+    other.trim_blocks = other.lstrip_blocks = False
+    other.bytecode_cache = render._Compiled(str(kept), other)
+    compiled = _compiles(other, monkeypatch)
+    assert other.get_template("t.html").render() == "\n  x\n\n" and compiled == ["t.html"]
+
+
+def test_a_folder_that_cannot_hold_compiled_templates_only_means_compiling(tmp_path):
+    (tmp_path / "t.html").write_text("{{ 1 + 1 }}")
+    env = render.make_environment(read_templates([tmp_path]), str(tmp_path / "missing"))
+    assert env.get_template("t.html").render() == "2"
+    assert not (tmp_path / "missing").exists()
