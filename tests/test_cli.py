@@ -110,3 +110,15 @@ def test_an_edit_renders_with_the_templates_compiled_by_the_build_before(basic_s
     assert {path: path.stat().st_mtime_ns for path in kept} == stamps  # loaded, not written
     assert run_digest("build", "--no-cache", "--output", "fresh", cwd=basic_site).returncode == 0
     assert tree(basic_site / "output") == tree(basic_site / "fresh")
+
+
+def test_the_command_flushes_what_it_printed_into_a_pipe_before_it_exits(basic_site):
+    """`digest` leaves without the interpreter's teardown (cli.run): what it printed into a
+    pipe, buffered, must still come out, and its exit code with it."""
+    built = run_digest("build", cwd=basic_site, env={"PYTHONUNBUFFERED": None})
+    assert built.returncode == 0 and built.stdout.startswith("Built 4 articles"), built
+    bad = run_digest("build", "--jobs", "0", cwd=basic_site, env={"PYTHONUNBUFFERED": None})
+    assert bad.returncode == 2 and "--jobs" in bad.stderr
+    (basic_site / "content" / "broken.md").write_text("---\ntitle: [unclosed\n---\nText.\n")
+    failed = run_digest("build", cwd=basic_site, env={"PYTHONUNBUFFERED": None})
+    assert failed.returncode == 1 and "content/broken.md" in failed.stderr, failed
