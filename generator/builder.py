@@ -267,8 +267,10 @@ class Builder:
             return [], []
         listing = listing_pages(site, self.cfg, urls)
         ahead = select(listing)
-        if path_errors(listing, urls, reserved):
-            ahead = []  # the whole plan's check names them, and the build stops there
+        # Checked here only when they will go: the whole plan's check names any that collide,
+        # and the build stops there, before any is rendered.
+        if rendering.will_send(len(ahead)) and path_errors(listing, urls, reserved):
+            ahead = []
         rendering.start(ahead)
         return listing, ahead
 

@@ -255,9 +255,9 @@ def path_errors(pages: list[Page], urls: Urls, reserved: dict[str, str]) -> list
         culprit = page.context.get("source") or (other and other.context.get("source"))
         errors.append(ContentError(culprit or "config.yaml", None, message))
 
-    paths = {urls.output_path(page.url) for page in pages}
-    for page in pages:
-        path = urls.output_path(page.url)
+    files = [urls.output_path(page.url) for page in pages]
+    paths = set(files)
+    for page, path in zip(pages, files):
         parts = path.split("/")
         if ".." in parts or "." in parts or path.startswith("/") or parts[0].startswith(".digest"):
             blame(page, f"{page.url} would be written outside the site; change its slug, id "

@@ -99,10 +99,14 @@ class Rendering:
         return executor is not None and executor.own_processes and self.scratch is not None \
             and 0 < len(self.cards) <= EARLY_MOST_ARTICLES
 
+    def will_send(self, count: int) -> bool:
+        """Whether `start` would send this many pages ahead (if the card table can be had)."""
+        return count >= EARLY_LEAST and self.can_go_ahead()
+
     def start(self, pages: list[Page]) -> None:
         """Send these pages to the workers now, to render while this process works on."""
         executor = self.executor
-        if len(pages) < EARLY_LEAST or not self.can_go_ahead() or not self._table():
+        if not self.will_send(len(pages)) or not self._table():
             self.later.extend(pages)
             return
         task = partial(render_packed, job=self.job, staging=self.staging, table=self.table)
