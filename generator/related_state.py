@@ -126,10 +126,12 @@ class RelatedIndex:
         docs = {i: d for i, d in self.docs.items() if i not in gone}
         docs.update(new)
         fresh = RelatedIndex.build(docs.values(), self.cfg)
-        before = self.docs.keys()
+        # What earlier updates changed is still owed to the store (`rows_changed`) and to the
+        # lists, an article removed by one of them included.
+        before, owed, shown = set(self.docs), self.changed, self.shown
         self.__dict__.update(fresh.__dict__)
-        self.changed = set(docs) | set(before)
-        self.shown = set(self.changed)
+        self.changed = owed | set(docs) | before
+        self.shown = shown | self.changed
 
     @classmethod
     def build(cls, docs: Iterable[RelatedDoc], cfg: RelatedConfig) -> RelatedIndex:

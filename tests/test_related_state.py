@@ -242,3 +242,19 @@ def test_unpickled_docs_share_their_terms():
     for a, b in zip(one.counts, two.counts):
         assert a is b is sys.intern(a)
     assert next(iter(one.tags)) is next(iter(two.tags))
+
+
+def test_rows_owed_by_earlier_updates_survive_a_rebuild():
+    """Two updates before the store takes the rows: the second rebuilds the index (the count
+    crossed a power of two); the article the first removed must still be dropped from it."""
+    cfg = RelatedConfig()
+    docs = [RelatedDoc.of(art(f"a{n}", "Harbor strike", f"harbor strike dock {n}"),
+                          text_settings(cfg)) for n in range(6)]
+    index = RelatedIndex.build(docs, cfg)
+    index.rows_changed()
+    index.update(removed=["news/a0"])  # 5 left: the same base, no rebuild
+    assert not index.full
+    index.update(removed=["news/a1"])  # 4 left: a new base, a rebuild
+    assert index.full
+    rows, gone = index.rows_changed()
+    assert gone == {"news/a0", "news/a1"} and sorted(rows) == [f"news/a{n}" for n in range(2, 6)]
