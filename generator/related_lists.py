@@ -16,10 +16,11 @@ from .fingerprints import fingerprint
 from .model import Article
 from .related import SHOWN_TERMS, Related, RelatedItem, computed_item, explicit_items, text_settings
 from .related_index import RelatedDoc, Words, shared_terms
+from .related_rows import Vocabulary
 from .related_state import RelatedIndex
 from .store import Store
 
-ROWS = 2  # the shape of RelatedIndex.row: a new one drops the kept rows
+ROWS = 3  # the shape of the rows kept (related_rows): a new one drops them
 
 
 class RelatedLists:
@@ -113,6 +114,7 @@ class KeptRelated:
         self.key = ""
         self.index: RelatedIndex | None = None
         self.lists = RelatedLists()
+        self.vocabulary = Vocabulary()  # the terms of the index's rows (related_rows)
 
     def related(self, cfg: RelatedConfig, articles: Sequence[Article],
                 bodies: Callable[[list[Article]], list[Article]],
@@ -137,22 +139,35 @@ class KeptRelated:
             removed = docs.keys() - {a.id for a in articles}
             index.update(_docs(cfg, stale, bodies, made), removed)
         rows, gone = index.rows_changed()
-        self.store.put_rows("related", rows)
+        vocabulary = self.vocabulary
+        self.store.put_rows("related", vocabulary.encoded(rows))
+        if vocabulary.grown:  # in the rows' transaction: a row never outlives its terms
+            self.store.put_blob("related-terms", self.key, vocabulary.terms)
+            vocabulary.kept = len(vocabulary.terms)
         self.store.drop_rows("related", gone)
         return index
 
     def _load(self, key: str, cfg: RelatedConfig) -> RelatedIndex | None:
-        kept = self.store.blob("related-index")
-        if kept is not None and kept[0] == key:
-            return RelatedIndex.from_rows(self.store.rows("related"), cfg)
+        kept, terms = self.store.blob("related-index"), self.store.blob("related-terms")
+        if kept is not None and kept[0] == key and terms is not None and terms[0] == key:
+            self.vocabulary = Vocabulary(terms[1])
+            try:
+                rows = self.store.rows("related", self.vocabulary.decoded)
+            except IndexError:  # rows whose terms the store lacks (a damaged cache)
+                pass
+            else:
+                return RelatedIndex.from_rows(rows, cfg)
+        self.vocabulary = Vocabulary()
         self.store.drop_rows("related")
         self.store.put_blob("related-index", key, None)
+        self.store.put_blob("related-terms", key, [])
         return None
 
     def forget(self) -> None:
         """After a failed build, or to free the memory: the next update loads the index from
         the store again (what its last commit holds, plus the rows this update put)."""
         self.key, self.index, self.lists = "", None, RelatedLists()
+        self.vocabulary = Vocabulary()
 
 
 def _docs(cfg: RelatedConfig, articles: Sequence[Article],

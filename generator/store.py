@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -207,16 +207,19 @@ class Store:
 
     # Results kept a row per item.
 
-    def rows(self, kind: str) -> dict[str, Any]:
-        return {key: pickle.loads(value) for key, value in self._db.execute(
-            "SELECT key, value FROM rows WHERE kind = ?", (kind,))}
+    def rows(self, kind: str, made: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+        """The rows of a kind, each unpickled and, with `made`, made from that."""
+        rows = self._db.execute("SELECT key, value FROM rows WHERE kind = ?", (kind,))
+        if made is None:
+            return {key: pickle.loads(value) for key, value in rows}
+        return {key: made(pickle.loads(value)) for key, value in rows}
 
-    def put_rows(self, kind: str, rows: dict[str, Any]) -> None:
+    def put_rows(self, kind: str, rows: Iterable[tuple[str, Any]]) -> None:
         # Pickled one at a time as SQLite takes them: a first build puts a row per article, and
         # all of them pickled at once were 150 MB at 100,000 articles.
         self._db.executemany("INSERT OR REPLACE INTO rows VALUES (?, ?, ?)",
                              ((kind, key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
-                              for key, value in rows.items()))
+                              for key, value in rows))
 
     def drop_rows(self, kind: str, keys: Iterable[str] | None = None) -> None:
         """Drop the rows of `keys`, or every row of the kind."""
