@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
-import os
+import importlib.metadata
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from pathlib import PurePath
@@ -14,30 +13,17 @@ from typing import Any
 
 from .model import Article
 
-# Libraries whose output ends up in an Article (by module); a new version of any of them
-# invalidates it.
-_SHAPING = ("markdown", "nh3", "yaml", "cmarkgfm")
+# Libraries whose output ends up in an Article; a new version of any of them invalidates it.
+_SHAPING = ("markdown", "nh3", "PyYAML", "cmarkgfm")
 
 
 def library_versions() -> str:
-    """Each library's `__version__`; for one without (cmarkgfm), the size and time of its
-    installed module file, which a new version (or a reinstall) changes. Not importlib.metadata:
-    importing it and asking it was 10 ms of every run, and these modules are imported by then anyway."""
     versions = []
     for name in _SHAPING:
         try:
-            module = importlib.import_module(name)
-        except ImportError:
+            versions.append(f"{name}={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
             versions.append(f"{name}=-")
-            continue
-        version = getattr(module, "__version__", None)
-        if not isinstance(version, str):
-            try:
-                info = os.stat(module.__spec__.origin)  # type: ignore[union-attr, arg-type]
-                version = f"file {info.st_size}:{info.st_mtime_ns}"
-            except (AttributeError, TypeError, OSError):
-                version = "-"
-        versions.append(f"{name}={version}")
     return ",".join(versions)
 
 

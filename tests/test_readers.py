@@ -1,6 +1,5 @@
 """Each input format, each rule, and the real seed export field by field."""
 
-import copy
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -357,40 +356,3 @@ def test_read_with_a_store_holds_no_body_once_it_is_stored(site, tmp_path, monke
     stored = store.bodies([s.shown for s in sources])
     assert sorted(stored.values()) == sorted(f"<p>The text of {n}.</p>" for n in range(5 * BATCH))
     store.close()
-
-
-def test_read_settings_change_with_a_shaping_library(site, monkeypatch, tmp_path):
-    """A new version of a library that shapes an Article reads every file again: by its
-    `__version__`, or, for one without (cmarkgfm), by its installed module file."""
-    import cmarkgfm
-    import markdown
-
-    from generator.readers import read_settings
-
-    cfg = load_config(site / "config.yaml")
-    before = read_settings(cfg)
-    assert read_settings(cfg) == before
-    monkeypatch.setattr(markdown, "__version__", "99.0", raising=False)
-    assert read_settings(cfg) != before
-    monkeypatch.undo()
-    assert read_settings(cfg) == before
-    installed = tmp_path / "__init__.py"
-    installed.write_text("# cmarkgfm, as installed\n")
-    spec = copy.copy(cmarkgfm.__spec__)
-    spec.origin = str(installed)
-    monkeypatch.setattr(cmarkgfm, "__spec__", spec)
-    first = read_settings(cfg)
-    installed.write_text("# cmarkgfm, a new version of it\n")
-    assert first != before and read_settings(cfg) != first
-
-
-def test_a_run_does_not_import_importlib_metadata():
-    """It took 10 ms of every run (a one-edit rebuild is 2 s); search imports it when on."""
-    import subprocess
-    import sys
-
-    code = ("import sys, generator.cli, generator.readers as r; "
-            "print('importlib.metadata' in sys.modules)")
-    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           check=True)
-    assert shown.stdout.strip() == "False"
