@@ -9,6 +9,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
+from pathlib import Path
 from types import BuiltinMethodType, FunctionType, MethodType
 
 import jinja2
@@ -18,7 +19,6 @@ from jinja2.ext import Extension
 from jinja2.utils import internalcode
 from markupsafe import Markup
 
-from . import __version__
 from .config import Config
 from .dates import MONTH_NAMES
 from .errors import BuildFailed, ContentError
@@ -90,7 +90,7 @@ def make_environment(templates: dict[str, str], compiled: str | None = None
     env.filters.update(long_date=long_date, short_date=short_date, clock=clock,
                        iso=iso_date, thousands=thousands, slugify=slugify,
                        opening_text=opening_text)
-    if compiled is not None:
+    if compiled is not None and _COMPILING is not None:
         env.bytecode_cache = _Compiled(compiled, env)
     return env
 
@@ -100,13 +100,14 @@ class _Compiled(jinja2.FileSystemBytecodeCache):
     each process that renders: of an edit's whole rebuild, and of every render worker.
 
     Jinja finds a template's code by its name and checks it against a hash of its source and
-    Jinja's and Python's versions. Compiled code also depends on the environment's options, so
-    they are part of the name here; a folder that cannot be read or written means compiling,
-    never a failed build."""
+    its own format's and Python's versions, not against what else shapes the code: Jinja's
+    version, the environment's options, and this module (the extension, which filters take the
+    context). Those are part of the name here. A folder that cannot be written, or a file that
+    cannot be read back, means compiling, never a failed build."""
 
     def __init__(self, directory: str, env: jinja2.Environment) -> None:
         super().__init__(directory, "template-%s.jinja")
-        self.shape = repr((__version__, env.trim_blocks, env.lstrip_blocks,
+        self.shape = repr((jinja2.__version__, _COMPILING, env.trim_blocks, env.lstrip_blocks,
                            env.keep_trailing_newline, env.newline_sequence,
                            sorted(env.extensions), env.block_start_string,
                            env.variable_start_string, env.comment_start_string))
@@ -114,11 +115,30 @@ class _Compiled(jinja2.FileSystemBytecodeCache):
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return super().get_cache_key(f"{name}\0{self.shape}", filename)
 
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - a damaged file (a killed write, a full disk)
+            bucket.reset()
+
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
             super().dump_bytecode(bucket)
         except OSError:
             pass
+
+
+def _compiling() -> str | None:
+    """This module's own code, for the name of compiled templates: what it changes in the
+    environment (the cache tag, the filters) changes what templates compile to. None where it
+    is not a file to read (a zipped install): every process then compiles."""
+    try:
+        return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
+    except OSError:
+        return None
+
+
+_COMPILING = _compiling()
 
 
 class _Context(jinja2.runtime.Context):
@@ -192,13 +212,16 @@ class FragmentCache(Extension):
     def __init__(self, environment: jinja2.Environment) -> None:
         super().__init__(environment)
         environment.extend(fragments=Latest(self.CACHED))
-        self.tags_seen = 0
+        self.tags_seen: dict[str | None, int] = {}
 
     def parse(self, parser):
         lineno = next(parser.stream).lineno
-        # Which tag, in the key: two tags given the same values are two fragments.
-        self.tags_seen += 1
-        key = [nodes.Const(self.tags_seen), parser.parse_expression()]
+        # Which tag, in the key: two tags given the same values are two fragments. Named by
+        # its template and its place there, never by the order this environment happened to
+        # compile templates in: a template compiled by another process (`_Compiled`) keeps the
+        # numbers it was given there.
+        place = self.tags_seen[parser.name] = self.tags_seen.get(parser.name, 0) + 1
+        key = [nodes.Const((parser.name, place)), parser.parse_expression()]
         while parser.stream.skip_if("comma"):
             key.append(parser.parse_expression())
         body = parser.parse_statements(("name:endcache",), drop_needle=True)

@@ -219,3 +219,45 @@ def test_a_folder_that_cannot_hold_compiled_templates_only_means_compiling(tmp_p
     env = render.make_environment(read_templates([tmp_path]), str(tmp_path / "missing"))
     assert env.get_template("t.html").render() == "2"
     assert not (tmp_path / "missing").exists()
+
+
+def test_cache_tags_of_templates_compiled_apart_stay_apart(tmp_path):
+    """A tag's fragments are named by its template and its place there: two templates
+    compiled by two processes, each a first `{% cache %}` tag with the same key, then loaded
+    together by a third (an edit's rebuild), keep their own fragments."""
+    theme, kept = tmp_path / "theme", tmp_path / "cache"
+    theme.mkdir(), kept.mkdir()
+    (theme / "a.html").write_text('{% cache "aside" %}A{% endcache %}')
+    (theme / "b.html").write_text('{% cache "aside" %}B{% endcache %}')
+    (theme / "page.html").write_text('{% include "a.html" %}|{% include "b.html" %}')
+    templates = read_templates([theme])
+    assert render.make_environment(templates, str(kept)).get_template("a.html").render() == "A"
+    assert render.make_environment(templates, str(kept)).get_template("b.html").render() == "B"
+    third = render.make_environment(templates, str(kept))
+    assert third.get_template("page.html").render() == "A|B"
+
+
+def test_a_damaged_compiled_template_is_compiled_again(tmp_path):
+    (tmp_path / "t.html").write_text("{{ 6 * 7 }}")
+    kept = tmp_path / "cache"
+    kept.mkdir()
+    render.make_environment(read_templates([tmp_path]), str(kept)).get_template("t.html")
+    [compiled] = kept.glob("template-*")
+    # Cut short past Jinja's header, as a killed write leaves it: its checksum unreadable.
+    compiled.write_bytes(compiled.read_bytes()[:len(render.jinja2.bccache.bc_magic) + 5])
+    env = render.make_environment(read_templates([tmp_path]), str(kept))
+    assert env.get_template("t.html").render() == "42"
+
+
+def test_compiled_templates_are_named_by_jinjas_version_and_this_code(tmp_path, monkeypatch):
+    """Jinja checks only its bytecode format's version, the same across Jinja 3: code compiled
+    by another Jinja, or with another render.py, is never loaded."""
+    (tmp_path / "t.html").write_text("{{ 1 }}")
+    env = render.make_environment(read_templates([tmp_path]), str(tmp_path))
+    names = {env.bytecode_cache.get_cache_key("t.html")}
+    monkeypatch.setattr(render.jinja2, "__version__", "9.9.9")
+    names.add(render.make_environment({}, str(tmp_path)).bytecode_cache.get_cache_key("t.html"))
+    monkeypatch.undo()
+    monkeypatch.setattr(render, "_COMPILING", "another render.py")
+    names.add(render.make_environment({}, str(tmp_path)).bytecode_cache.get_cache_key("t.html"))
+    assert len(names) == 3
