@@ -138,29 +138,46 @@ class KeptRelated:
                      if a.id not in docs or not a.fingerprint or docs[a.id].fingerprint != a.fingerprint]
             removed = docs.keys() - {a.id for a in articles}
             index.update(_docs(cfg, stale, bodies, made), removed)
-        rows, gone = index.rows_changed()
-        vocabulary = self.vocabulary
-        self.store.put_rows("related", vocabulary.encoded(rows))
-        if vocabulary.grown:  # in the rows' transaction: a row never outlives its terms
-            self.store.put_blob("related-terms", self.key, vocabulary.terms)
-            vocabulary.kept = len(vocabulary.terms)
-        self.store.drop_rows("related", gone)
+        self._save(index)
         return index
 
+    def _save(self, index: RelatedIndex) -> None:
+        """The rows the update changed, and the terms new to them, in one transaction. The
+        vocabulary is read again under the write lock when another process (a `build` beside
+        a `serve`) has stored one since: the rows are encoded with the stored one, so a place
+        always means the stored term."""
+        rows, gone = index.rows_changed()
+        vocabulary, renew = self.vocabulary, False
+        if self.store.claimed_key("related-terms") != vocabulary.stored_as(self.key):
+            stored = Vocabulary.kept_for(self.key, self.store.blob("related-terms"))
+            if stored is None:  # the store's rows are another index's: all of this one's go in
+                stored, renew = Vocabulary(), True
+                self.store.drop_rows("related")
+                self.store.put_blob("related-index", self.key, None)
+                rows = {i: index.row(i) for i in index.docs}
+            vocabulary = self.vocabulary = stored
+        self.store.put_rows("related", vocabulary.encoded(rows))
+        if vocabulary.grown or renew:
+            vocabulary.renewed()
+            self.store.put_blob("related-terms", vocabulary.stored_as(self.key), vocabulary.terms)
+        self.store.drop_rows("related", gone)
+
     def _load(self, key: str, cfg: RelatedConfig) -> RelatedIndex | None:
-        kept, terms = self.store.blob("related-index"), self.store.blob("related-terms")
-        if kept is not None and kept[0] == key and terms is not None and terms[0] == key:
-            self.vocabulary = Vocabulary(terms[1])
+        kept = self.store.blob("related-index")
+        stored = Vocabulary.kept_for(key, self.store.blob("related-terms"))
+        if kept is not None and kept[0] == key and stored is not None:
+            self.vocabulary = stored
             try:
-                rows = self.store.rows("related", self.vocabulary.decoded)
+                rows = self.store.rows("related", stored.decoded)
             except IndexError:  # rows whose terms the store lacks (a damaged cache)
                 pass
             else:
                 return RelatedIndex.from_rows(rows, cfg)
         self.vocabulary = Vocabulary()
+        self.vocabulary.renewed()
         self.store.drop_rows("related")
         self.store.put_blob("related-index", key, None)
-        self.store.put_blob("related-terms", key, [])
+        self.store.put_blob("related-terms", self.vocabulary.stored_as(key), [])
         return None
 
     def forget(self) -> None:

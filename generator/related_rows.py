@@ -10,6 +10,7 @@ long as the index it belongs to (its key) is kept.
 
 from __future__ import annotations
 
+import secrets
 import sys
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,11 +23,29 @@ _COUNTS = [f.name for f in fields(RelatedDoc)].index("counts")  # in RelatedDoc'
 
 
 class Vocabulary:
-    """The terms of the rows, each by its place; `kept` of them are in the store already."""
+    """The terms of the rows, each by its place; `kept` of them are in the store already, as
+    the version `token` names (a new one each time it is stored)."""
 
-    def __init__(self, terms: Sequence[str] = ()) -> None:
+    def __init__(self, terms: Sequence[str] = (), token: str = "") -> None:
         self.terms: list[str] = list(map(sys.intern, terms))
         self.places = {term: place for place, term in enumerate(self.terms)}
+        self.kept = len(self.terms)
+        self.token = token
+
+    def stored_as(self, key: str) -> str:
+        """The stored vocabulary's key: the index's key and the version."""
+        return f"{key} {self.token}"
+
+    @classmethod
+    def kept_for(cls, key: str, stored: tuple[str, list[str]] | None) -> Vocabulary | None:
+        """The vocabulary a store holds for the index of `key`; None when it holds another's."""
+        if stored is None or stored[0].partition(" ")[0] != key:
+            return None
+        return cls(stored[1], stored[0].partition(" ")[2])
+
+    def renewed(self) -> None:
+        """It has grown, and is about to be stored: a version of its own."""
+        self.token = secrets.token_hex(8)
         self.kept = len(self.terms)
 
     @property

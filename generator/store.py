@@ -201,6 +201,13 @@ class Store:
         return [name for name, in self._db.execute(
             "SELECT name FROM blobs WHERE substr(name, 1, ?) = ?", (len(prefix), prefix))]
 
+    def claimed_key(self, name: str) -> str | None:
+        """A blob's key, read under the write lock: no other process changes the blob (nor
+        anything else here) until this transaction ends."""
+        self._db.execute("UPDATE blobs SET key = key WHERE name = ?", (name,))
+        row = self._db.execute("SELECT key FROM blobs WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
     def put_blob(self, name: str, key: str, value: Any) -> None:
         self._db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)",
                          (name, key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))

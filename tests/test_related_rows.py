@@ -97,3 +97,48 @@ def test_a_new_process_loads_the_rows_and_a_mismatched_vocabulary_makes_them_aga
     assert _kept(store, articles, cfg).by_article == expected.by_article
     assert built == [1]  # and kept again
     store.close()
+
+
+def test_two_processes_adding_terms_keep_one_vocabulary(tmp_path):
+    """Two long-lived processes on one cache (a `serve` beside a `build`), each adding terms
+    the other has not seen: the rows each writes use the vocabulary the store holds then, so a
+    new process reads every row with the terms it was written with."""
+    from dataclasses import fields, replace
+
+    from generator.fingerprints import fingerprint
+    from generator.related_lists import ROWS
+
+    def fingerprinted(articles):  # as read: a fingerprint that says whether it changed
+        return [replace(a, fingerprint=str(hash((a.title, a.body_html)))) for a in articles]
+
+    def edited(articles, slug, words):
+        return fingerprinted([replace(a, body_html=f"<p>{words}</p>") if a.slug == slug else a
+                              for a in articles])
+
+    cfg = RelatedConfig(count=3)
+    topics = ("harbor strike dock", "rail tunnel fire", "court trial school")
+    articles = fingerprinted(site_order([
+        art(f"a{n}", f"Story {n}", f"{topics[n % 3]} {n}", days=n / 8) for n in range(12)]))
+    first, second = Store(tmp_path / "cache"), Store(tmp_path / "cache")
+    one, two = KeptRelated(first), KeptRelated(second)
+    for kept, store in ((one, first), (two, second)):
+        kept.related(cfg, articles, lambda batch: batch)
+        store.commit()
+    airship = edited(articles, "a1", "rail tunnel fire zeppelin airship")
+    two.related(cfg, airship, lambda batch: batch)  # new terms, numbered by the second
+    second.commit()
+    blimp = edited(articles, "a2", "court trial school blimp balloon")
+    one.related(cfg, blimp, lambda batch: batch)  # others, by the first, behind the second
+    first.commit()
+    third = Store(tmp_path / "cache")
+    key = fingerprint(cfg, [f.name for f in fields(RelatedDoc)], ROWS)
+    assert third.blob("related-index")[0] == key
+    vocabulary = Vocabulary(third.blob("related-terms")[1])
+    stored = third.rows("related", vocabulary.decoded)
+    versions = {a.fingerprint: a for a in articles + airship + blimp}
+    assert {"news/a1", "news/a2"} <= stored.keys()
+    for doc, *_ in stored.values():  # each row read with the terms it was written with
+        assert doc == RelatedDoc.of(versions[doc.fingerprint], text_settings(cfg))
+    assert "zeppelin" in stored["news/a1"][0].counts and "blimp" in stored["news/a2"][0].counts
+    for store in (first, second, third):
+        store.close()
