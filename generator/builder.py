@@ -162,6 +162,10 @@ class Builder:
             if is_locked(exc):  # not a bug: another digest process is writing the cache
                 raise BuildFailed([self.store.locked_error()]) from exc
             raise BuildFailed([internal_error(f"({clock.stage})", exc)]) from exc
+        except BaseException:  # Ctrl-C mid-update: the cache keeps its last committed state
+            self.store.rollback()
+            self.kept_related.forget()
+            raise
 
     def _update(self, clock: Stopwatch) -> BuildReport:
         cfg, urls = self.cfg, Urls.for_config(self.cfg)

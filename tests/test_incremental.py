@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -336,4 +337,35 @@ def test_a_one_shot_build_lets_the_related_index_go_and_a_next_update_loads_it(t
         add_article(site)
         builder.update()
         assert builder.kept_related.index is not None
+    assert tree(site / "output") == clean_build_of(site, tmp_path)
+
+
+def test_a_build_interrupted_midway_leaves_the_cache_as_last_committed(tmp_path, monkeypatch):
+    """Ctrl-C while an update writes the cache (here, halfway through related reading's rows):
+    `digest build` closes its Builder, and `serve` its own, on the way out; what the update
+    had written is rolled back, never committed then, and the next build is a clean one's."""
+    from generator.store import Store
+
+    site = site_without_search(tmp_path)
+    rebuild(site)
+    path = site / "content/world/rail-tunnel.md"
+    path.write_text(path.read_text().replace("at dawn", "at dusk with the harbour crews"))
+    real = Store.put_rows
+
+    def interrupted(self, kind, rows):
+        real(self, kind, list(rows)[:1])
+        raise KeyboardInterrupt
+
+    def related_rows() -> list:
+        with sqlite3.connect(site / ".digest-cache" / CACHE_FILE) as db:
+            return db.execute("SELECT * FROM rows ORDER BY kind, key").fetchall()
+
+    before = related_rows()
+    monkeypatch.setattr(Store, "put_rows", interrupted)
+    cfg = load_config(site / "config.yaml")
+    with pytest.raises(KeyboardInterrupt), Builder(cfg, 1, None, True, None, keep=False) as b:
+        b.update()
+    monkeypatch.undo()
+    assert related_rows() == before
+    rebuild(site)
     assert tree(site / "output") == clean_build_of(site, tmp_path)
