@@ -19,6 +19,7 @@ from jinja2.ext import Extension
 from jinja2.utils import internalcode
 from markupsafe import Markup
 
+from . import __version__
 from .config import Config
 from .dates import MONTH_NAMES
 from .errors import BuildFailed, ContentError
@@ -101,16 +102,20 @@ class _Compiled(jinja2.FileSystemBytecodeCache):
 
     Jinja finds a template's code by its name and checks it against a hash of its source and
     its own format's and Python's versions, not against what else shapes the code: Jinja's
-    version, the environment's options, and this module (the extension, which filters take the
-    context). Those are part of the name here. A folder that cannot be written, or a file that
+    version, Digest's, the environment's options, which filters take the context, and this
+    module (the cache tag). Those are part of the name here. A folder that cannot be written, or a file that
     cannot be read back, means compiling, never a failed build."""
 
     def __init__(self, directory: str, env: jinja2.Environment) -> None:
         super().__init__(directory, "template-%s.jinja")
-        self.shape = repr((jinja2.__version__, _COMPILING, env.trim_blocks, env.lstrip_blocks,
-                           env.keep_trailing_newline, env.newline_sequence,
-                           sorted(env.extensions), env.block_start_string,
-                           env.variable_start_string, env.comment_start_string))
+        # Whether a filter takes the context is compiled in, wherever the filter is defined.
+        passed = sorted((name, str(getattr(f, "jinja_pass_arg", ""))) for name, f in
+                        env.filters.items())
+        self.shape = repr((jinja2.__version__, __version__, _COMPILING, passed,
+                           env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline,
+                           env.newline_sequence, sorted(env.extensions),
+                           env.block_start_string, env.variable_start_string,
+                           env.comment_start_string))
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return super().get_cache_key(f"{name}\0{self.shape}", filename)
