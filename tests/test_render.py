@@ -1,6 +1,7 @@
 import weakref
 from datetime import UTC, date, datetime
 
+import jinja2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_site import URLS
@@ -261,3 +262,13 @@ def test_compiled_templates_are_named_by_jinjas_version_and_this_code(tmp_path, 
     monkeypatch.setattr(render, "_COMPILING", "another render.py")
     names.add(render.make_environment({}, str(tmp_path)).bytecode_cache.get_cache_key("t.html"))
     assert len(names) == 3
+
+
+def test_compiled_templates_are_named_by_which_filters_take_the_context(tmp_path):
+    """Jinja compiles in whether a filter is passed the context: a filter that starts taking
+    it (in any module) must not meet code compiled when it did not."""
+    env = render.make_environment({}, str(tmp_path))
+    before = env.bytecode_cache.get_cache_key("t.html")
+    other = render.make_environment({}, str(tmp_path))
+    other.filters["slugify"] = jinja2.pass_context(lambda context, value: value)
+    assert render._Compiled(str(tmp_path), other).get_cache_key("t.html") != before
