@@ -147,17 +147,16 @@ class KeptRelated:
         a `serve`) has stored one since: the rows are encoded with the stored one, so a place
         always means the stored term."""
         rows, gone = index.rows_changed()
-        vocabulary, renew = self.vocabulary, False
-        if self.store.claimed_key("related-terms") != vocabulary.stored_as(self.key):
+        if self.store.claimed_key("related-terms") != self.vocabulary.stored_as(self.key):
             stored = Vocabulary.kept_for(self.key, self.store.blob("related-terms"))
-            if stored is None:  # the store's rows are another index's: all of this one's go in
-                stored, renew = Vocabulary(), True
-                self.store.drop_rows("related")
-                self.store.put_blob("related-index", self.key, None)
+            if stored is not None:
+                self.vocabulary = stored
+            else:  # the store's rows are another index's: all of this one's go in
+                self._reset(self.key)
                 rows = {i: index.row(i) for i in index.docs}
-            vocabulary = self.vocabulary = stored
+        vocabulary = self.vocabulary
         self.store.put_rows("related", vocabulary.encoded(rows))
-        if vocabulary.grown or renew:
+        if vocabulary.grown:
             vocabulary.renewed()
             self.store.put_blob("related-terms", vocabulary.stored_as(self.key), vocabulary.terms)
         self.store.drop_rows("related", gone)
@@ -173,12 +172,16 @@ class KeptRelated:
                 pass
             else:
                 return RelatedIndex.from_rows(rows, cfg)
+        self._reset(key)
+        return None
+
+    def _reset(self, key: str) -> None:
+        """The store keeps no rows of the index of `key` yet, and an empty vocabulary."""
         self.vocabulary = Vocabulary()
         self.vocabulary.renewed()
         self.store.drop_rows("related")
         self.store.put_blob("related-index", key, None)
         self.store.put_blob("related-terms", self.vocabulary.stored_as(key), [])
-        return None
 
     def forget(self) -> None:
         """After a failed build, or to free the memory: the next update loads the index from

@@ -39,9 +39,10 @@ class Vocabulary:
     @classmethod
     def kept_for(cls, key: str, stored: tuple[str, list[str]] | None) -> Vocabulary | None:
         """The vocabulary a store holds for the index of `key`; None when it holds another's."""
-        if stored is None or stored[0].partition(" ")[0] != key:
+        if stored is None:
             return None
-        return cls(stored[1], stored[0].partition(" ")[2])
+        index, _, token = stored[0].partition(" ")
+        return cls(stored[1], token) if index == key else None
 
     def renewed(self) -> None:
         """It has grown, and is about to be stored: a version of its own."""

@@ -103,8 +103,8 @@ class _Compiled(jinja2.FileSystemBytecodeCache):
     Jinja finds a template's code by its name and checks it against a hash of its source and
     its own format's and Python's versions, not against what else shapes the code: Jinja's
     version, Digest's, the environment's options, which filters take the context, and this
-    module (the cache tag). Those are part of the name here. A folder that cannot be written, or a file that
-    cannot be read back, means compiling, never a failed build."""
+    module (the cache tag). Those are part of the name here. A folder that cannot be written,
+    or a file that cannot be read back, means compiling, never a failed build."""
 
     def __init__(self, directory: str, env: jinja2.Environment) -> None:
         super().__init__(directory, "template-%s.jinja")
