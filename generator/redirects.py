@@ -91,7 +91,10 @@ def redirects(site: Site, stubs: list[Redirect], plan: list[Page], reserved: dic
     """Redirect pages from every article's old URLs, and from redirect-only files."""
     wanted = list(stubs)
     for article in site.articles:
-        target = urls.absolute(urls.article(article))
-        wanted += [Redirect(old, target, article.source_path) for old in article.aliases]
+        if article.aliases:
+            target = urls.absolute(urls.article(article))
+            wanted += [Redirect(old, target, article.source_path) for old in article.aliases]
+    if not wanted:  # most sites: no need for every path the plan takes (1.4 s at 100,000)
+        return {}, []
     taken = {urls.output_path(p.url) for p in plan} | {r.rstrip("/") for r in reserved}
     return redirect_files(wanted, urls, taken, cfg.language)

@@ -350,11 +350,18 @@ def weigh(counts: Mapping[str, float], idf: Mapping[str, float], top_terms: int)
     """An article's `top_terms` most distinctive terms -> weight, normalised to unit length."""
     # Negated weights, so that a plain sort puts the heaviest first and ties go by term:
     # the choice never depends on the order the words appear in.
-    weighted = [(-idf[t] * tf * (K1 + 1) / (tf + K1), t) for t, tf in counts.items() if t in idf]
+    get, k = idf.get, K1 + 1
+    weighted = [(-value * tf * k / (tf + K1), t)
+                for t, tf in counts.items() if (value := get(t)) is not None]
     weighted.sort()
     top = weighted[:top_terms]
     norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
-    return Weights({t: -w / norm for w, t in top})
+    # Made directly, not through a dict: a build weighs every article, on one core.
+    made = Weights.__new__(Weights)
+    made._terms = tuple(map(sys.intern, [t for _, t in top]))
+    made._counts = array("d", [-w / norm for w, _ in top])
+    made._lookup = None
+    return made
 
 
 def vectors(articles: Sequence[Article], settings: TextSettings) -> list[Weights]:
