@@ -450,9 +450,11 @@ class Builder:
         def make() -> tuple[str, dict[str, bytes] | None]:
             # The sitemap shows pages and the dates of what they list, which depends on where
             # each article is listed, not on its text: an edit to a body leaves it as it was.
-            key = fingerprint(self.cfg.base_url, [(p.url, p.template) for p in plan],
-                              [(a.id, a.date, a.updated) for a in site.articles],
-                              [[a.id for a in story] for story in related.stories])
+            # Each list as its repr, one C call, where `fingerprint` walks every value in
+            # Python: 50 -> 29 ms at 10,000 articles, in an edit's one core.
+            key = fingerprint(self.cfg.base_url, repr([(p.url, p.template) for p in plan]),
+                              repr([(a.id, a.date, a.updated) for a in site.articles]),
+                              repr([[a.id for a in story] for story in related.stories]))
             if kept is not None and kept[0] == key:
                 return key, None
             return key, sitemap_files(sitemap_entries(plan, site, urls), urls)

@@ -394,7 +394,12 @@ def test_the_sitemap_is_made_beside_rendering_and_kept_while_what_it_shows_holds
         add_article(site)
         builder.update()
         assert tree(site / "output") == clean_build_of(site, tmp_path)
-    assert len(made) == 2 and all(name.startswith("digest-sitemap") for name in made)
+        path = site / "content/world/rail-tunnel.md"  # a new time, the same day: only dates
+        path.write_text(path.read_text().replace("Date: 2023-09-22 14:30",
+                                                 "Date: 2023-09-22 14:45"))
+        builder.update()
+        assert tree(site / "output") == clean_build_of(site, tmp_path)
+    assert len(made) == 3 and all(name.startswith("digest-sitemap") for name in made)
 
 
 def test_a_failure_making_the_sitemap_is_reported_with_its_stage_and_writes_nothing(
