@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -198,10 +197,7 @@ class Builder:
         reserved = reserved_paths(site, urls, cfg)
         staging = Staging(cfg.output_dir).open()
         try:
-            # This process mostly waits for the workers while they render: a thread (`side`)
-            # makes the sitemap meanwhile, where it changed.
-            with ThreadPoolExecutor(1, thread_name_prefix="digest-sitemap") as side, \
-                    stage_executor(self.jobs, self.executor_factory) as executor, \
+            with stage_executor(self.jobs, self.executor_factory) as executor, \
                     Rendering(job, staging, executor, self.progress, self._with_bodies,
                               site.articles, self.store.folder, newest_shown(site)) as rendering:
                 listing, ahead = self._lists_ahead(rendering, site, urls, reserved, select)
@@ -228,14 +224,13 @@ class Builder:
                 # list page that collides fails the whole plan's check above.
                 todo = select(linked) if listing else select(plan)
                 clock.lap("select")
-                sitemap = self._sitemap(site, related, plan, urls, side)
                 rendered = rendering.finish(todo)
             clock.lap("render", then="sitemap" if feeds is not None else "feeds")
             files = {urls.output_path(page.url) for page in plan}
             if feeds is None:
                 feeds = self._feeds(site, urls, empty_updated)
                 clock.lap("feeds", then="sitemap")
-            extra = self._static_files() | sitemap() | feeds | moved
+            extra = self._extras(site, related, plan, urls) | feeds | moved
             clock.lap("sitemap")
             notes = self._search(plan, rendered, staging, urls, extra)
             clock.lap("search")
@@ -440,38 +435,26 @@ class Builder:
         stored = self.store.bodies([a.source_path for a in articles]) if articles else {}
         return [evolve(a, body_html=stored.get(a.source_path, "")) for a in articles]
 
-    def _sitemap(self, site: Site, related: Related, plan: list[Page], urls: Urls,
-                 side: Executor) -> Callable[[], dict[str, bytes]]:
-        """The sitemap's files, as a call that gives them: made by `side` meanwhile, or those
-        kept while its inputs hold."""
-        name = f"sitemap:{self.cfg.output_dir}"
-        kept = self.store.blob(name)
-
-        def make() -> tuple[str, dict[str, bytes] | None]:
-            # The sitemap shows pages and the dates of what they list, which depends on where
-            # each article is listed, not on its text: an edit to a body leaves it as it was.
-            # Each list as its repr, one C call, where `fingerprint` walks every value in
-            # Python: 50 -> 29 ms at 10,000 articles, in an edit's one core.
-            key = fingerprint(self.cfg.base_url, repr([(p.url, p.template) for p in plan]),
-                              repr([(a.id, a.date, a.updated) for a in site.articles]),
-                              repr([[a.id for a in story] for story in related.stories]))
-            if kept is not None and kept[0] == key:
-                return key, None
-            return key, sitemap_files(sitemap_entries(plan, site, urls), urls)
-
-        making = side.submit(make)
-
-        def given() -> dict[str, bytes]:
-            key, files = making.result()
-            if files is None:
-                return kept[1]
-            self.store.put_blob(name, key, files)  # here: the store is this thread's
-            return files
-
-        return given
-
-    def _static_files(self) -> dict[str, bytes]:
-        return theme.static_files(theme.theme_folders(self.cfg))
+    def _extras(self, site: Site, related: Related, plan: list[Page], urls: Urls
+                ) -> dict[str, bytes]:
+        """The sitemap, reused while its inputs hold, and the theme's static files."""
+        cfg, out = self.cfg, str(self.cfg.output_dir)
+        files = theme.static_files(theme.theme_folders(cfg))
+        # The sitemap shows pages and the dates of what they list, which depends on where each
+        # article is listed, not on its text: an edit to a body leaves it as it was. Each list
+        # as its repr, one C call, where `fingerprint` walks every value in Python: 50 -> 29
+        # ms at 10,000 articles, which an edit spends.
+        key = fingerprint(cfg.base_url, repr([(p.url, p.template) for p in plan]),
+                          repr([(a.id, a.date, a.updated) for a in site.articles]),
+                          repr([[a.id for a in story] for story in related.stories]))
+        kept = self.store.blob(f"sitemap:{out}")
+        if kept is not None and kept[0] == key:
+            files.update(kept[1])
+        else:
+            made = sitemap_files(sitemap_entries(plan, site, urls), urls)
+            self.store.put_blob(f"sitemap:{out}", key, made)
+            files.update(made)
+        return files
 
     def _feeds(self, site: Site, urls: Urls, empty_updated) -> dict[str, bytes]:
         """Every feed, each remade only when what it shows changed (its memo, kept in the
