@@ -395,7 +395,13 @@ def test_the_sitemap_is_kept_while_what_it_shows_holds(tmp_path, monkeypatch):
                                                  "Date: 2023-09-22 14:45"))
         builder.update()
         assert tree(site / "output") == clean_build_of(site, tmp_path)
-    assert len(made) == 3
+        # Moved between tags that both stay: no page comes or goes, but what two tags' pages
+        # list does, and with it their dates.
+        path.write_text(path.read_text().replace("Tags: transport, engineering",
+                                                 "Tags: economy, engineering"))
+        builder.update()
+        assert tree(site / "output") == clean_build_of(site, tmp_path)
+    assert len(made) == 4
 
 
 def test_a_failure_making_the_sitemap_is_reported_with_its_stage_and_writes_nothing(
@@ -416,3 +422,34 @@ def test_a_failure_making_the_sitemap_is_reported_with_its_stage_and_writes_noth
         build(cfg, jobs=2, use_cache=True)
     assert tree(site / "output") == before
     assert not (site / "output/.digest-staging").exists()
+
+
+def test_the_sitemaps_key_moves_with_what_it_shows_and_not_with_a_body(tmp_path):
+    """A tag or source moved between lists that both stay changes no page, but what two
+    lists show, and so their dates in the sitemap."""
+    from dataclasses import replace as changed_config
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from generator.builder import sitemap_key
+    from generator.model import evolve
+    from generator.pages import plan_pages
+    from generator.urls import Urls
+
+    cfg = load_config(site_without_search(tmp_path) / "config.yaml")
+    with Builder(cfg) as builder:
+        builder.update()
+        site, related = builder.site, builder.related
+    plan = plan_pages(site, related, cfg, Urls.for_config(cfg))
+    first, rest = site.articles[0], site.articles[1:]
+
+    def key(config=cfg, **fields):
+        articles = [evolve(first, **fields), *rest]
+        return sitemap_key(config, SimpleNamespace(articles=articles), related, plan)
+
+    assert key() == key(body_html="<p>Another text.</p>", summary="Another summary.")
+    for fields in ({"tags": ("elsewhere",)}, {"category": "elsewhere"},
+                   {"date": first.date + timedelta(minutes=1)},
+                   {"updated": first.date + timedelta(days=1)}):
+        assert key(**fields) != key(), fields
+    assert key(changed_config(cfg, per_page=cfg.per_page + 1)) != key()
