@@ -164,20 +164,15 @@ class Builder:
         try:
             with collector_paused():
                 return self._update(clock)
-        except BuildFailed:
+        except BaseException as exc:  # a Ctrl-C too: the cache keeps its last committed state
             self.store.rollback()
             self.kept_related.forget()
-            raise
-        except Exception as exc:  # noqa: BLE001 - a bug of ours: an error with its stage
-            self.store.rollback()
-            self.kept_related.forget()
+            if isinstance(exc, BuildFailed) or not isinstance(exc, Exception):
+                raise
             if is_locked(exc):  # not a bug: another digest process is writing the cache
                 raise BuildFailed([self.store.locked_error()]) from exc
+            # A bug of ours: an error with its stage.
             raise BuildFailed([internal_error(f"({clock.stage})", exc)]) from exc
-        except BaseException:  # Ctrl-C mid-update: the cache keeps its last committed state
-            self.store.rollback()
-            self.kept_related.forget()
-            raise
 
     def _update(self, clock: Stopwatch) -> BuildReport:
         cfg, urls = self.cfg, Urls.for_config(self.cfg)

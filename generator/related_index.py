@@ -143,13 +143,14 @@ class TermCounts(Mapping[str, float]):
 
     @staticmethod
     def _unpickled(terms: tuple[str, ...], counts: bytes) -> TermCounts:
-        return TermCounts._made(TermCounts, terms, counts)
+        return TermCounts.of_arrays(tuple(map(sys.intern, terms)), array("d", counts))
 
-    @staticmethod
-    def _made(kind: type, terms: tuple[str, ...], counts: bytes) -> TermCounts:
-        made = kind.__new__(kind)
-        made._terms = tuple(map(sys.intern, terms))
-        made._counts = array("d", counts)
+    @classmethod
+    def of_arrays(cls, terms: tuple[str, ...], counts: array) -> TermCounts:
+        """Made from its two arrays as they are (`terms` interned already): no dict between,
+        for the places that make many (a build's vectors, the rows of the cache)."""
+        made = cls.__new__(cls)
+        made._terms, made._counts = terms, counts
         return made
 
 
@@ -184,7 +185,11 @@ class Weights(TermCounts):
 
     @staticmethod
     def _unpickled(terms: tuple[str, ...], counts: bytes) -> Weights:
-        made = TermCounts._made(Weights, terms, counts)
+        return Weights.of_arrays(tuple(map(sys.intern, terms)), array("d", counts))
+
+    @classmethod
+    def of_arrays(cls, terms: tuple[str, ...], counts: array) -> Weights:
+        made = super().of_arrays(terms, counts)
         made._lookup = None
         return made  # type: ignore[return-value]
 
@@ -357,11 +362,8 @@ def weigh(counts: Mapping[str, float], idf: Mapping[str, float], top_terms: int)
     top = weighted[:top_terms]
     norm = math.sqrt(sum(w * w for w, _ in top)) or 1.0
     # Made directly, not through a dict: a build weighs every article, on one core.
-    made = Weights.__new__(Weights)
-    made._terms = tuple(map(sys.intern, [t for _, t in top]))
-    made._counts = array("d", [-w / norm for w, _ in top])
-    made._lookup = None
-    return made
+    return Weights.of_arrays(tuple(map(sys.intern, [t for _, t in top])),
+                             array("d", [-w / norm for w, _ in top]))
 
 
 def vectors(articles: Sequence[Article], settings: TextSettings) -> list[Weights]:

@@ -69,9 +69,7 @@ class Vocabulary:
         state[_COUNTS] = self._terms(TermCounts, state[_COUNTS])
         doc = RelatedDoc.__new__(RelatedDoc)
         doc.__setstate__(state)
-        weights = self._terms(Weights, vec)
-        weights._lookup = None
-        return (doc, weights, *rest)
+        return (doc, self._terms(Weights, vec), *rest)
 
     def _placed(self, counts: TermCounts) -> tuple[bytes, bytes]:
         places, get = array("I"), self.places.get
@@ -83,8 +81,6 @@ class Vocabulary:
             places.append(place)
         return places.tobytes(), counts.values().tobytes()
 
-    def _terms(self, kind: type, stored: tuple[bytes, bytes]) -> TermCounts:
-        made = kind.__new__(kind)
-        made._terms = tuple(map(self.terms.__getitem__, array("I", stored[0])))
-        made._counts = array("d", stored[1])
-        return made
+    def _terms(self, kind: type[TermCounts], stored: tuple[bytes, bytes]) -> TermCounts:
+        return kind.of_arrays(tuple(map(self.terms.__getitem__, array("I", stored[0]))),
+                              array("d", stored[1]))
