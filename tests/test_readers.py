@@ -356,3 +356,29 @@ def test_read_with_a_store_holds_no_body_once_it_is_stored(site, tmp_path, monke
     stored = store.bodies([s.shown for s in sources])
     assert sorted(stored.values()) == sorted(f"<p>The text of {n}.</p>" for n in range(5 * BATCH))
     store.close()
+
+
+def test_a_new_version_of_a_shaping_library_reads_every_file_again(tmp_path, monkeypatch):
+    """Python-Markdown, nh3, PyYAML and cmarkgfm shape what a file gives: a build after any of
+    them changed version reads every file again, though none changed on disk."""
+    import importlib.metadata
+
+    from conftest import copy_site
+
+    import generator.readers as readers
+    from generator.build import build
+
+    cfg = load_config(copy_site("basic", tmp_path) / "config.yaml")
+    build(cfg, jobs=1, use_cache=True)
+    parsed = []
+    real_parse = readers.parse_source
+    monkeypatch.setattr(readers, "parse_source",
+                        lambda source, *a: parsed.append(source.shown) or real_parse(source, *a))
+    build(cfg, jobs=1, use_cache=True)
+    assert parsed == []
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "99.0" if name == "nh3"
+                        else real_version(name))
+    build(cfg, jobs=1, use_cache=True)
+    sources = sorted(s.shown for s in discover(cfg.content_dir, cfg.root))
+    assert len(sources) > 3 and sorted(parsed) == sources
