@@ -106,7 +106,10 @@ def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str, float | None,
             if time.perf_counter() - start > TIMEOUT:
                 proc.kill()
                 raise subprocess.TimeoutExpired(cmd, TIMEOUT)
-            time.sleep(SAMPLE_EVERY)
+            try:  # not a sleep: that rounded every time up to the next 0.2 s
+                proc.wait(timeout=SAMPLE_EVERY)
+            except subprocess.TimeoutExpired:
+                pass
         seconds = time.perf_counter() - start
         out.seek(0)
         output = out.read()
@@ -130,30 +133,68 @@ def run_timed(cmd: list[str], cwd: Path) -> tuple[float, int, str, float | None,
     return seconds, rss, output, cpu, sampler.peak_kib
 
 
+@dataclass
+class Scenario:
+    """One build to time: what a round runs, and how it makes its state first."""
+    key: str
+    label: str
+    cmd: list[str]
+    cwd: Path
+    prepare: object = None  # called with the round's index before each run
+    output: Path | None = None
+
+
+def run_once(result: Result, scenario: Scenario, i: int) -> None:
+    if scenario.prepare:
+        scenario.prepare(i)
+    seconds, rss, _, cpu, pss = run_timed(scenario.cmd, scenario.cwd)
+    result.times.append(seconds)
+    result.rss_kb.append(rss)
+    result.pss_kib.append(pss)
+    if cpu is not None:
+        result.cpu.append(cpu)
+
+
+def finish(result: Result) -> None:
+    print(f"  {result.label}: {' '.join(f'{t:.2f}s' for t in result.times)} "
+          f"(median {result.median:.2f}s, peak {result.peak_mb:.0f} MB, "
+          f"tree {result.pss_mib:.0f} MiB PSS)", flush=True)
+
+
 def measure(label: str, cmd: list[str], cwd: Path, repeat: int, prepare=None,
             output: Path | None = None) -> Result:
-    result = Result(label)
-    print(f"  {label}: ", end="", flush=True)
-    try:
-        for i in range(repeat):
-            if prepare:
-                prepare(i)
-            seconds, rss, _, cpu, pss = run_timed(cmd, cwd)
-            result.times.append(seconds)
-            result.rss_kb.append(rss)
-            result.pss_kib.append(pss)
-            if cpu is not None:
-                result.cpu.append(cpu)
-            print(f"{seconds:.2f}s ", end="", flush=True)
-    except (RunFailed, subprocess.TimeoutExpired, OSError) as exc:
-        result.note = "failed"
-        print(f"FAILED\n{exc}", flush=True)
-        return result
-    if output is not None:
-        result.html, result.files = count_output(output)
-    print(f"(median {result.median:.2f}s, peak {result.peak_mb:.0f} MB, "
-          f"tree {result.pss_mib:.0f} MiB PSS)", flush=True)
-    return result
+    return measure_rounds([Scenario("", label, cmd, cwd, prepare, output)], repeat)[""]
+
+
+def measure_rounds(scenarios: list[Scenario], repeat: int) -> dict[str, Result]:
+    """Time each scenario `repeat` times, round by round: every round runs each scenario once,
+    in the opposite order to the round before, so that the ratio of two scenarios in one round
+    sees one machine. Run one after the other, minutes apart, a shared machine's drift went
+    into the ratios (issue #13, run L: Digest's rounds 20.0 to 25.4 s). A scenario whose run
+    fails is marked failed and left out of the later rounds; the others go on."""
+    results = {s.key: Result(s.label) for s in scenarios}
+    for i in range(repeat):
+        order = scenarios if i % 2 == 0 else scenarios[::-1]
+        print(f"  round {i + 1}: ", end="", flush=True)
+        for scenario in order:
+            result = results[scenario.key]
+            if result.note:
+                continue
+            try:
+                run_once(result, scenario, i)
+                if i == repeat - 1 and scenario.output is not None:
+                    # now, before another scenario writes to the same folder
+                    result.html, result.files = count_output(scenario.output)
+                print(f"{scenario.key or scenario.label} {result.times[-1]:.2f}s ", end="",
+                      flush=True)
+            except (RunFailed, subprocess.TimeoutExpired, OSError) as exc:
+                result.note = "failed"
+                print(f"\n  {scenario.label} FAILED\n{exc}", flush=True)
+        print(flush=True)
+    for result in results.values():
+        if not result.note:
+            finish(result)
+    return results
 
 
 def count_output(folder: Path) -> tuple[int, int]:
@@ -359,6 +400,56 @@ print(json.dumps(getattr(report, "timings", {})))
 # ---------------------------------------------------------------- one size
 
 
+def pelican_command(peers: Peers, pel: Path) -> tuple[list[str], Path, Path]:
+    """Pelican's build command, its output folder and its cache folder."""
+    out = pel / "output"
+    return ([str(peers.pelican), str(pel / "content"), "-o", str(out),
+             "-s", str(pel / "site" / "pelicanconf.py"), "-q"], out, pel / "site" / "cache")
+
+
+def bench_cold(site: Path, pel: Path, hug: Path, peers: Peers | None, feats: dict,
+               repeat: int) -> dict[str, Result]:
+    """The cold builds, Digest's and the peers', round by round (measure_rounds)."""
+    out, cache = site / "output", site / ".digest-cache"
+    digest = [str(DIGEST), "build"]
+
+    def cold(_: int) -> None:
+        remove(out, cache)
+
+    runs = [Scenario("cold", "Digest cold", digest, site, cold, out)]
+    if feats["jobs"] is None:
+        runs.append(Scenario("cold_j1", "Digest cold, --jobs 1", digest + ["--jobs", "1"],
+                             site, cold, out))
+    cm_out = site / "output-commonmark"
+    if feats["commonmark"] is None:
+        runs.append(Scenario(
+            "cold_cm", "Digest cold, commonmark engine",
+            digest + ["--config", "config-commonmark.yaml", "--output", str(cm_out)], site,
+            lambda _: remove(cm_out, cache), cm_out))
+    if peers:
+        pelican, pel_out, pel_cache = pelican_command(peers, pel)
+        runs.append(Scenario("pelican_cold", "Pelican cold (no cache)", pelican, pel,
+                             lambda _: remove(pel_out, pel_cache), pel_out))
+        hugo_out, hugo_cache = hug / "public", hug / "cache"
+        hugo = [str(peers.hugo), "--source", str(hug / "site"), "--destination", str(hugo_out),
+                "--cacheDir", str(hugo_cache), "--noBuildLock", "--quiet"]
+
+        def hugo_cold(_: int) -> None:
+            remove(hugo_out, hugo_cache, hug / "site" / "resources")
+
+        runs.append(Scenario("hugo", "Hugo cold", hugo, hug / "site", hugo_cold, hugo_out))
+        runs.append(Scenario("hugo_rel", "Hugo cold, related list (5)",
+                             hugo + ["--config", "hugo.toml,related.toml"], hug / "site",
+                             hugo_cold, hugo_out))
+    rows = measure_rounds(runs, repeat)
+    remove(cm_out)
+    if feats["jobs"] is not None:
+        rows["cold_j1"] = Result("Digest cold, --jobs 1", note=feats["jobs"])
+    if feats["commonmark"] is not None:
+        rows["cold_cm"] = Result("Digest cold, commonmark engine", note=feats["commonmark"])
+    return rows
+
+
 def bench_size(n: int, work: Path, repeat: int, peers: Peers | None,
                serve: bool = True, per_day: int = corpus.PER_DAY) -> dict:
     print(f"\n=== {heading(n, per_day)} ===", flush=True)
@@ -383,25 +474,7 @@ def bench_size(n: int, work: Path, repeat: int, peers: Peers | None,
     feats = digest_features(site)
     out, cache = site / "output", site / ".digest-cache"
     digest = [str(DIGEST), "build"]
-
-    def cold(_: int) -> None:
-        remove(out, cache)
-
-    rows["cold"] = measure("Digest cold", digest, site, repeat, cold, out)
-    if feats["jobs"] is None:
-        rows["cold_j1"] = measure("Digest cold, --jobs 1", digest + ["--jobs", "1"], site,
-                                  repeat, cold, out)
-    else:
-        rows["cold_j1"] = Result("Digest cold, --jobs 1", note=feats["jobs"])
-    if feats["commonmark"] is None:
-        cm_out = site / "output-commonmark"
-        rows["cold_cm"] = measure(
-            "Digest cold, commonmark engine",
-            digest + ["--config", "config-commonmark.yaml", "--output", str(cm_out)], site,
-            repeat, lambda _: remove(cm_out, cache), cm_out)
-        remove(cm_out)
-    else:
-        rows["cold_cm"] = Result("Digest cold, commonmark engine", note=feats["commonmark"])
+    rows.update(bench_cold(site, pel, hug, peers, feats, repeat))
     # A warm state for the rebuilds: one untimed build with the main config.
     remove(out, cache)
     subprocess.run(digest, cwd=site, check=True, capture_output=True)
@@ -453,24 +526,9 @@ def bench_size(n: int, work: Path, repeat: int, peers: Peers | None,
     print(", ".join(f"{k} {v:.2f}s" for k, v in stages.items()) or "failed", flush=True)
 
     if peers:
-        pel_out, pel_cache = pel / "output", pel / "site" / "cache"
-        pelican = [str(peers.pelican), str(pel / "content"), "-o", str(pel_out),
-                   "-s", str(pel / "site" / "pelicanconf.py"), "-q"]
-        rows["pelican_cold"] = measure("Pelican cold (no cache)", pelican, pel, repeat,
-                                       lambda _: remove(pel_out, pel_cache), pel_out)
+        pelican, pel_out, _ = pelican_command(peers, pel)
         rows["pelican_cached"] = measure("Pelican with its content cache (2nd run)", pelican,
                                          pel, repeat, None, pel_out)
-        hugo_out, hugo_cache = hug / "public", hug / "cache"
-        hugo = [str(peers.hugo), "--source", str(hug / "site"), "--destination", str(hugo_out),
-                "--cacheDir", str(hugo_cache), "--noBuildLock", "--quiet"]
-
-        def hugo_cold(_: int) -> None:
-            remove(hugo_out, hugo_cache, hug / "site" / "resources")
-
-        rows["hugo"] = measure("Hugo cold", hugo, hug / "site", repeat, hugo_cold, hugo_out)
-        rows["hugo_rel"] = measure("Hugo cold, related list (5)",
-                                   hugo + ["--config", "hugo.toml,related.toml"], hug / "site",
-                                   repeat, hugo_cold, hugo_out)
     if serve:
         rows.update(bench_served(site, hug if peers else None, article, peers, repeat, work))
     return {"n": n, "per_day": per_day, "load": (load_before, os.getloadavg()), "rows": rows, "stages": stages, "bundle": bundle,
@@ -518,6 +576,31 @@ def fmt_s(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
+# The table's order: Digest's rows, then the peers' (the cold ones ran beside Digest's).
+ROW_ORDER = ["cold", "cold_j1", "cold_cm", "nochange", "edit", "inproc", "search",
+             "pelican_cold", "pelican_cached", "hugo", "hugo_rel", "served", "hugo_served"]
+
+# Which cold rows are compared round by round: (Digest's, the peer's, the line's words).
+BY_ROUND = [("cold", "pelican_cold", "default engine ÷ Pelican"),
+            ("cold_cm", "hugo", "commonmark engine ÷ Hugo"),
+            ("cold", "hugo_rel", "default engine ÷ Hugo with related")]
+
+
+def rounds_line(rows: dict[str, Result]) -> str:
+    """Each cold ratio round by round: the two builds of one round ran minutes apart at most,
+    so a target met in every round (issue #13: "3 of 3") is met on whatever machine ran it."""
+    parts = []
+    for mine, theirs, words in BY_ROUND:
+        a, b = rows.get(mine), rows.get(theirs)
+        if a and b and a.ok and b.ok and len(a.times) == len(b.times):
+            each = ", ".join(f"{x / y:.2f}" for x, y in zip(a.times, b.times, strict=True))
+            parts.append(f"{words} {each}")
+    if not parts:
+        return ""
+    return ("Cold builds round by round (each round ran every cold build once, in the opposite "
+            "order to the round before): " + "; ".join(parts) + ".")
+
+
 def table(res: dict) -> str:
     rows: dict[str, Result] = res["rows"]
     pel_cold, pel_cached = rows.get("pelican_cold"), rows.get("pelican_cached")
@@ -528,7 +611,8 @@ def table(res: dict) -> str:
     lines = [("| Run | Median | All runs (s) | CPU (tree) | Peak RSS | Peak PSS (tree) | "
               "HTML pages | Files | Digest ÷ Pelican | Digest ÷ Hugo | Digest ÷ Hugo+related |"),
              "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for key, row in rows.items():
+    for key, row in sorted(rows.items(), key=lambda kv: ROW_ORDER.index(kv[0])
+                           if kv[0] in ROW_ORDER else len(ROW_ORDER)):
         if not row.ok:
             lines.append(f"| {row.label} | {row.note or 'failed'} | | | | | | | | | |")
             continue
@@ -633,6 +717,7 @@ def block(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
         "",
         table(res),
         "",
+        *([rounds_line(res["rows"]), ""] if rounds_line(res["rows"]) else []),
         stages_line(res),
         f"<!-- /results {key} -->",
     ])
