@@ -42,10 +42,12 @@ def test_staging_nested_folders_and_the_folders_output_lacks(tmp_path, monkeypat
              "2023/12/01/index.html": b"day", "2023/12/02/c/index.html": b"c", "x.html": b"x"}
     assert write_site(first, out).written == 5
     assert all((out / name).read_bytes() == data for name, data in first.items())
-    statted = []
-    real_stat = os.stat
+    statted, lstatted = [], []
+    real_stat, real_lstat = os.stat, os.lstat
     monkeypatch.setattr(os, "stat", lambda path, *a, **k: statted.append(str(path))
                         or real_stat(path, *a, **k))
+    monkeypatch.setattr(os, "lstat", lambda path, *a, **k: lstatted.append(str(path))
+                        or real_lstat(path, *a, **k))
     second = {**first, "2023/12/01/b/index.html": b"B", "2024/01/01/d/index.html": b"d"}
     report = write_site(second, out)
     assert (report.written, report.unchanged) == (2, 4)
@@ -53,6 +55,9 @@ def test_staging_nested_folders_and_the_folders_output_lacks(tmp_path, monkeypat
     assert (out / "2024/01/01/d/index.html").read_bytes() == b"d"
     assert str(out / "2023/12/01/a/index.html") in statted
     assert str(out / "2024/01/01/d/index.html") not in statted
+    # Only a folder whose parent output/ has is looked for: within one it lacks, none is.
+    assert str(out / "2024") in lstatted and str(out / "2023/12/01/b") in lstatted
+    assert not [p for p in lstatted if p.startswith(str(out / "2024") + "/")]
 
 
 def test_a_corrupt_manifest_deletes_nothing(tmp_path):
