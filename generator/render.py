@@ -70,6 +70,13 @@ def thousands(value: int) -> str:
     return f"{value:,}"
 
 
+def cards(articles) -> tuple[str, ...]:  # noqa: ANN001 (any iterable of articles)
+    """What a list shows of these articles, for a `{% cache %}` key: their cards' hashes. One
+    call, where `map(attribute="card") | join` made two filter calls and a generator for
+    every entry of every list, a tenth of a list page's rendering."""
+    return tuple(article.card for article in articles)
+
+
 def make_environment(templates: dict[str, str], compiled: str | None = None
                      ) -> jinja2.Environment:
     """The environment of these templates; with `compiled`, a folder where each template's
@@ -89,7 +96,7 @@ def make_environment(templates: dict[str, str], compiled: str | None = None
     env.template_class = _Template
     env.extend(plain_methods={})
     env.filters.update(long_date=long_date, short_date=short_date, clock=clock,
-                       iso=iso_date, thousands=thousands, slugify=slugify,
+                       iso=iso_date, thousands=thousands, slugify=slugify, cards=cards,
                        opening_text=opening_text)
     if compiled is not None and _COMPILING is not None:
         env.bytecode_cache = _Compiled(compiled, env)

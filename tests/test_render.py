@@ -288,3 +288,34 @@ def test_compiled_templates_are_named_by_which_filters_take_the_context(tmp_path
     other = render.make_environment({}, str(tmp_path))
     other.filters["slugify"] = jinja2.pass_context(lambda context, value: value)
     assert render._Compiled(str(tmp_path), other).get_cache_key("t.html") != before
+
+
+def test_a_listed_entry_is_made_again_when_an_article_it_names_as_also_covering_changes():
+    """The theme's lists keep each entry's HTML by the cards of the article and of those
+    "also covered by" it (`cards`): a story mate that changes what it shows (its source here)
+    makes the entry again; one that does not is served from the cache."""
+    from types import SimpleNamespace as Obj
+
+    from generator.theme import BUILTIN
+
+    env = render.make_environment(read_templates([BUILTIN]))
+    sources = {"a": Obj(name="Alpha"), "b": Obj(name="Beta")}
+    env.globals.update(url=render.Urls("https://example.org/", "/", "/{year}/{slug}/"),
+                       category_of=sources.__getitem__)
+    when = datetime(2023, 9, 20, 8, 0, tzinfo=UTC)
+    article = Obj(id="x", card="cx", title="X", category="a", date=when, slug="x",
+                  reading_minutes=1, draft=False, teaser="")
+    mate = Obj(id="y", card="cy", title="Y", category="a", date=when, slug="y")
+    days = env.get_template("partials/days.html")
+
+    def shown() -> str:
+        html = days.render(pager=Obj(groups=[(when.date(), [article])], total=1),
+                           also_covered={"x": (mate,)})
+        return html[html.index("Also covered by"):html.index("</p>", html.index("Also"))]
+
+    assert "Alpha" in shown()
+    mate.category = "b"  # what it shows changed, its card did not: the kept entry
+    assert "Alpha" in shown()
+    mate.card = "cy2"
+    assert "Beta" in shown()
+    assert render.cards([article, mate]) == ("cx", "cy2") and render.cards(()) == ()
