@@ -43,7 +43,7 @@ from .paths import shown_path
 from .progress import Progress
 from .readers import Parsed, ReadResult, discover, read_all, read_settings
 from .redirects import redirects
-from .related import Related
+from .related import Related, reach
 from .related_lists import KeptRelated, with_reasons
 from .render import Rendered, RenderJob
 from .rendering import Rendering
@@ -206,7 +206,8 @@ class Builder:
         try:
             with stage_executor(self.jobs, self.executor_factory) as executor, \
                     Rendering(job, staging, executor, self.progress, self._with_bodies,
-                              site.articles, self.store.folder, newest_shown(site)) as rendering:
+                              site.articles, self.store.folder, newest_shown(site),
+                              reach(cfg.related)[0]) as rendering:
                 listing, ahead = self._lists_ahead(rendering, site, urls, reserved, select)
                 # The feeds need no related reading either: made while the lists render. With
                 # no lists ahead, after rendering: held through related reading, the build's

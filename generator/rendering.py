@@ -41,16 +41,35 @@ EARLY_CHUNK = 4 * RENDER_CHUNK
 # Pages sent ahead only when there are this many: a pool started for a handful of pages (an
 # edit's tag and day lists) costs more than it saves.
 EARLY_LEAST = 2 * RENDER_CHUNK
-# ...and only for sites up to this many articles. The worker that renders ahead is alive
-# through related reading, whose peak is the build's: at 100,000 articles, 300 a day, the tree
-# went from 979 to 1,160 MiB (the worker's 102 MiB and the pages planned ahead), over the
-# 1 GB that issue #13 allows. At 50,000 the peak is 564 MiB, while rendering.
+# ...and only for sites up to this many articles, or whose related reading reaches no further
+# (`fits_ahead`). The worker that renders ahead is alive through related reading, whose peak
+# is the build's and grows with the pairs it scores: the articles times the articles within
+# each one's horizon. At 100,000 articles, 300 a day (9,000 in a 30-day horizon), lists ahead
+# put the tree at 1,046 MiB against 905 MiB, over the 1 GB that issue #13 allows; at 16 a day
+# (480 in it), at 880 MiB against 794-822 MiB, and the build took 12-24 s less.
 EARLY_MOST_ARTICLES = 50_000
+EARLY_MOST_REACH = EARLY_MOST_ARTICLES * 9_000
 # At most this many pages, with no pool started yet, render in this process. Starting the pool
 # (the fork server's imports, each worker's templates) and writing the card table took an
 # edit's 17 pages 0.42 s at 10,000 articles, here 0.08 s; a page takes under 1 ms, so the pool
 # pays off only past several hundred pages.
 IN_PROCESS_MOST = 2 * RENDER_CHUNK
+
+
+def fits_ahead(cards: Sequence[Article], horizon_days: float) -> bool:
+    """Whether lists may render while related reading runs, for its memory: up to
+    EARLY_MOST_ARTICLES articles, or as long as the articles times the articles within each
+    one's horizon (on average over the site's span; 0 days: all of them) stay within
+    EARLY_MOST_REACH, what EARLY_MOST_ARTICLES articles published 300 a day reach."""
+    count = len(cards)
+    if count <= EARLY_MOST_ARTICLES:
+        return True
+    reach = count
+    if horizon_days > 0:
+        stamps = [card.date.timestamp() for card in cards]
+        span = (max(stamps) - min(stamps)) / 86_400
+        reach = min(count, count * horizon_days / max(span, horizon_days))
+    return count * reach <= EARLY_MOST_REACH
 
 
 class Rendering:
@@ -67,7 +86,8 @@ class Rendering:
                  progress: Progress | None = None,
                  prepare: Callable[[list[Page]], list[Page]] | None = None,
                  cards: Sequence[Article] = (), scratch: Path | None = None,
-                 order: Callable[[Page], int] | None = None) -> None:
+                 order: Callable[[Page], int] | None = None, horizon_days: float = 0.0
+                 ) -> None:
         self.job, self.staging, self.executor, self.progress = job, staging, executor, progress
         self.prepare, self.order = prepare, order
         self.cards, self.scratch = cards, scratch
@@ -81,6 +101,7 @@ class Rendering:
         self.ahead: _Ahead | None = None
         self.early_pages = 0
         self.later: list[Page] = []  # pages given to `start` that could not go ahead
+        self.fits_ahead = bool(cards) and fits_ahead(cards, horizon_days)
 
     def __enter__(self) -> Rendering:
         return self
@@ -97,7 +118,7 @@ class Rendering:
         """Whether pages given to `start` may go ahead (if there are EARLY_LEAST of them)."""
         executor = self.executor
         return executor is not None and executor.own_processes and self.scratch is not None \
-            and 0 < len(self.cards) <= EARLY_MOST_ARTICLES
+            and self.fits_ahead
 
     def will_send(self, count: int) -> bool:
         """Whether `start` would send this many pages ahead (if the card table can be had)."""

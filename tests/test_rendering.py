@@ -7,6 +7,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import tree
@@ -107,8 +108,9 @@ def test_feeds_are_made_before_related_reading_only_where_lists_can_go_ahead(
         monkeypatch.setattr(Builder, name, lambda self, *a, name=name, real=real:
                             order.append(name) or real(self, *a))
     monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
-    for most in (50_000, 10):  # a site this large sends no lists ahead
+    for most in (50_000, 10):  # a site this large, reaching this far, sends no lists ahead
         monkeypatch.setattr(rendering, "EARLY_MOST_ARTICLES", most)
+        monkeypatch.setattr(rendering, "EARLY_MOST_REACH", most)
         (site / "output" / TAG_PAGE).unlink()
         build(cfg, jobs=2, use_cache=True)
         assert tree(site / "output") == alone
@@ -124,10 +126,51 @@ def test_small_and_large_sites_render_their_lists_after_related_reading(tmp_path
     for least, most in ((10_000, 50_000), (1, 10)):
         monkeypatch.setattr(rendering, "EARLY_LEAST", least)
         monkeypatch.setattr(rendering, "EARLY_MOST_ARTICLES", most)
+        monkeypatch.setattr(rendering, "EARLY_MOST_REACH", most)
         (site / "output" / TAG_PAGE).unlink()
         build(cfg, jobs=2, use_cache=True)
         assert tree(site / "output") == alone
     assert started == []
+
+
+def test_a_large_site_whose_related_reading_reaches_few_articles_renders_its_lists_ahead(
+        tmp_path, monkeypatch):
+    """Past EARLY_MOST_ARTICLES, what decides is the related index's size: the articles times
+    those within each one's horizon. The builder gives the horizon of the site's settings."""
+    site, cfg, alone = built_alone(tmp_path)
+    started = []
+    real = rendering._Ahead
+    monkeypatch.setattr(rendering, "_Ahead", lambda *a: started.append(1) or real(*a))
+    monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
+    monkeypatch.setattr(rendering, "EARLY_MOST_ARTICLES", 1)
+    horizons = []
+    real_fits = rendering.fits_ahead
+    monkeypatch.setattr(rendering, "fits_ahead", lambda cards, days:
+                        horizons.append(days) or real_fits(cards, days))
+    for reach in (10**12, 0):  # more than every article reaching every other; none at all
+        monkeypatch.setattr(rendering, "EARLY_MOST_REACH", reach)
+        (site / "output" / TAG_PAGE).unlink()
+        build(cfg, jobs=2, use_cache=True)
+        assert tree(site / "output") == alone
+    assert started == [1]
+    assert horizons == [cfg.related.window_days] * 2 and cfg.related.window_days > 0
+
+
+def test_what_lists_ahead_may_reach(monkeypatch):
+    from types import SimpleNamespace as Card
+
+    monkeypatch.setattr(rendering, "EARLY_MOST_ARTICLES", 100)
+    monkeypatch.setattr(rendering, "EARLY_MOST_REACH", 100 * 9)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+
+    def cards(count: int, days_apart: float) -> list:
+        return [Card(date=start + timedelta(days=i * days_apart)) for i in range(count)]
+
+    assert rendering.fits_ahead(cards(100, 0), 30)  # up to EARLY_MOST_ARTICLES, any density
+    assert rendering.fits_ahead(cards(200, 10), 30)  # 3 in a horizon: 600
+    assert not rendering.fits_ahead(cards(200, 2), 30)  # 15 in it: 3,000
+    assert not rendering.fits_ahead(cards(200, 10), 0)  # no horizon: all 200
+    assert not rendering.fits_ahead(cards(200, 0), 30)  # all on one day
 
 
 def test_an_edits_few_pages_render_in_this_process_and_more_on_the_workers(
