@@ -132,7 +132,8 @@ GLOBALS = {
                                                 "a `<script>`.",
     "filters": "`long_date`, `short_date`, `clock`, `iso`, `thousands`, `slugify`, "
                "`opening_text` (the start of `striptags`, at least 200 characters, without "
-               "stripping the whole body).",
+               "stripping the whole body), `cards` (the cards' hashes of some articles: what a "
+               "list shows of them, for a `{% cache %}` key).",
 }
 
 
