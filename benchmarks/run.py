@@ -147,6 +147,10 @@ class Scenario:
 def run_once(result: Result, scenario: Scenario, i: int) -> None:
     if scenario.prepare:
         scenario.prepare(i)
+    # What the run before wrote (and this one's prepare removed) is flushed now, not while
+    # this one runs: Hugo's cold build right after Hugo's with related (round 2's order) took
+    # 8.7-10.5 s, against 4.6-7.4 s in the other rounds, in Dec 5's runs M, N and O.
+    os.sync()
     seconds, rss, _, cpu, pss = run_timed(scenario.cmd, scenario.cwd)
     result.times.append(seconds)
     result.rss_kb.append(rss)
