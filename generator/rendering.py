@@ -43,12 +43,13 @@ EARLY_CHUNK = 4 * RENDER_CHUNK
 EARLY_LEAST = 2 * RENDER_CHUNK
 # ...and only for sites up to this many articles, or whose related reading reaches no further
 # (`fits_ahead`). The worker that renders ahead is alive through related reading, whose peak
-# is the build's and grows with the pairs it scores: the articles times the articles within
-# each one's horizon. At 100,000 articles, 300 a day (9,000 in a 30-day horizon), lists ahead
-# put the tree at 1,046 MiB against 905 MiB, over the 1 GB that issue #13 allows; at 16 a day
-# (480 in it), at 880 MiB against 794-822 MiB, and the build took 12-24 s less.
+# is the build's and grows with the pairs it scores: each article with the older ones within
+# its horizon. At 100,000 articles, 300 a day (9,000 in a 30-day horizon), lists ahead put the
+# tree at 1,046 MiB against 905 MiB, over the 1 GB that issue #13 allows; at 16 a day (480 in
+# it), at 880 MiB against 794-822 MiB, and the build took 12-24 s less. 50,000 articles
+# published 300 a day make 409 million such pairs.
 EARLY_MOST_ARTICLES = 50_000
-EARLY_MOST_REACH = EARLY_MOST_ARTICLES * 9_000
+EARLY_MOST_REACH = 450_000_000
 # At most this many pages, with no pool started yet, render in this process. Starting the pool
 # (the fork server's imports, each worker's templates) and writing the card table took an
 # edit's 17 pages 0.42 s at 10,000 articles, here 0.08 s; a page takes under 1 ms, so the pool
@@ -58,18 +59,21 @@ IN_PROCESS_MOST = 2 * RENDER_CHUNK
 
 def fits_ahead(cards: Sequence[Article], horizon_days: float) -> bool:
     """Whether lists may render while related reading runs, for its memory: up to
-    EARLY_MOST_ARTICLES articles, or as long as the articles times the articles within each
-    one's horizon (on average over the site's span; 0 days: all of them) stay within
-    EARLY_MOST_REACH, what EARLY_MOST_ARTICLES articles published 300 a day reach."""
+    EARLY_MOST_ARTICLES articles, or while the pairs of an article and an older one within its
+    horizon (0 days: any) are at most EARLY_MOST_REACH. Counted, not estimated from the site's
+    span: an archive's few old articles would make a dense recent year look sparse."""
     count = len(cards)
     if count <= EARLY_MOST_ARTICLES:
         return True
-    reach = count
-    if horizon_days > 0:
-        stamps = [card.date.timestamp() for card in cards]
-        span = (max(stamps) - min(stamps)) / 86_400
-        reach = min(count, count * horizon_days / max(span, horizon_days))
-    return count * reach <= EARLY_MOST_REACH
+    if horizon_days <= 0:
+        return count * (count - 1) // 2 <= EARLY_MOST_REACH
+    import numpy as np  # as related reading's pairs do: only for a site this large
+
+    days = np.sort(np.fromiter((card.date.timestamp() / 86_400 for card in cards),
+                               dtype=np.float64, count=count))
+    # As related_pairs.pair_blocks reaches back: the first article inside each one's horizon.
+    firsts = np.searchsorted(days, days - horizon_days, side="left")
+    return int((np.arange(count) - firsts).sum()) <= EARLY_MOST_REACH
 
 
 class Rendering:
@@ -101,7 +105,8 @@ class Rendering:
         self.ahead: _Ahead | None = None
         self.early_pages = 0
         self.later: list[Page] = []  # pages given to `start` that could not go ahead
-        self.fits_ahead = bool(cards) and fits_ahead(cards, horizon_days)
+        self.horizon_days = horizon_days
+        self._fits_ahead: bool | None = None
 
     def __enter__(self) -> Rendering:
         return self
@@ -117,8 +122,12 @@ class Rendering:
     def can_go_ahead(self) -> bool:
         """Whether pages given to `start` may go ahead (if there are EARLY_LEAST of them)."""
         executor = self.executor
-        return executor is not None and executor.own_processes and self.scratch is not None \
-            and self.fits_ahead
+        if executor is None or not executor.own_processes or self.scratch is None \
+                or not self.cards:
+            return False
+        if self._fits_ahead is None:  # counted once, and only where the rest allows it
+            self._fits_ahead = fits_ahead(self.cards, self.horizon_days)
+        return self._fits_ahead
 
     def will_send(self, count: int) -> bool:
         """Whether `start` would send this many pages ahead (if the card table can be had)."""

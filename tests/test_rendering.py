@@ -7,6 +7,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -137,7 +138,12 @@ def test_a_large_site_whose_related_reading_reaches_few_articles_renders_its_lis
         tmp_path, monkeypatch):
     """Past EARLY_MOST_ARTICLES, what decides is the related index's size: the articles times
     those within each one's horizon. The builder gives the horizon of the site's settings."""
-    site, cfg, alone = built_alone(tmp_path)
+    site, cfg, _ = built_alone(tmp_path)
+    # A stories window past the related one: the horizon is the wider of the two.
+    wider = cfg.related.window_days + 5
+    cfg = replace(cfg, related=replace(cfg.related, stories=True, story_window_days=wider))
+    build(cfg, jobs=1, use_cache=False)
+    alone = tree(site / "output")
     started = []
     real = rendering._Ahead
     monkeypatch.setattr(rendering, "_Ahead", lambda *a: started.append(1) or real(*a))
@@ -153,7 +159,7 @@ def test_a_large_site_whose_related_reading_reaches_few_articles_renders_its_lis
         build(cfg, jobs=2, use_cache=True)
         assert tree(site / "output") == alone
     assert started == [1]
-    assert horizons == [cfg.related.window_days] * 2 and cfg.related.window_days > 0
+    assert horizons == [wider] * 2 and cfg.related.window_days > 0
 
 
 def test_what_lists_ahead_may_reach(monkeypatch):
@@ -167,10 +173,13 @@ def test_what_lists_ahead_may_reach(monkeypatch):
         return [Card(date=start + timedelta(days=i * days_apart)) for i in range(count)]
 
     assert rendering.fits_ahead(cards(100, 0), 30)  # up to EARLY_MOST_ARTICLES, any density
-    assert rendering.fits_ahead(cards(200, 10), 30)  # 3 in a horizon: 600
-    assert not rendering.fits_ahead(cards(200, 2), 30)  # 15 in it: 3,000
-    assert not rendering.fits_ahead(cards(200, 10), 0)  # no horizon: all 200
+    assert rendering.fits_ahead(cards(200, 10), 30)  # 3 older in each one's horizon: 594
+    assert not rendering.fits_ahead(cards(200, 2), 30)  # 15 in it: about 3,000
+    assert not rendering.fits_ahead(cards(200, 10), 0)  # no horizon: every pair, 19,900
     assert not rendering.fits_ahead(cards(200, 0), 30)  # all on one day
+    # One article ten years older does not make a dense day sparse.
+    assert not rendering.fits_ahead(cards(1, 0) + [
+        Card(date=start + timedelta(days=3650)) for _ in range(199)], 30)
 
 
 def test_an_edits_few_pages_render_in_this_process_and_more_on_the_workers(
