@@ -251,8 +251,11 @@ class Staging:
             if not link:
                 inside = self._inside(parent)
             else:
-                real = (self.root / folder).resolve()
-                inside = real == self.root or self.root in real.parents
+                try:
+                    real = (self.root / folder).resolve()
+                    inside = real == self.root or self.root in real.parents
+                except (OSError, RuntimeError):  # a loop of links (RuntimeError before 3.13)
+                    inside = False
             self._checked[folder] = inside
         return inside
 

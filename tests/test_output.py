@@ -96,6 +96,15 @@ def test_never_writes_through_a_symlink_out_of_the_output(tmp_path):
     assert list(elsewhere.iterdir()) == []
 
 
+def test_a_loop_of_links_in_the_output_is_refused_not_a_traceback(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a").symlink_to(out / "b")
+    (out / "b").symlink_to(out / "a")
+    with pytest.raises(BuildFailed, match="refusing to write outside"):
+        write_site({"a/index.html": b"x"}, out)
+
+
 @pytest.mark.parametrize("page", ["2023/12/01/index.html", "2023/12/01/story/index.html",
                                   "2023/./12/01/index.html"])
 def test_never_writes_through_a_symlink_deeper_in_the_output(tmp_path, page):
