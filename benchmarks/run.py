@@ -711,6 +711,7 @@ def block_key(n: int, per_day: int) -> str:
 def block(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
     n, per_day = res["n"], res["per_day"]
     key = block_key(n, per_day)
+    rounds = rounds_line(res["rows"])
     return "\n".join([
         f"<!-- results {key} -->",
         f"### {heading(n, per_day)}",
@@ -721,7 +722,7 @@ def block(res: dict, info: dict[str, str], vers: str, repeat: int) -> str:
         "",
         table(res),
         "",
-        *([rounds_line(res["rows"]), ""] if rounds_line(res["rows"]) else []),
+        *([rounds, ""] if rounds else []),
         stages_line(res),
         f"<!-- /results {key} -->",
     ])
@@ -752,10 +753,17 @@ def update_readme(blocks: dict[str, str]) -> None:
 # ---------------------------------------------------------------- main
 
 
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=positive, default=3)
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--skip-peers", action="store_true", help="time Digest alone")
     parser.add_argument("--per-day", type=int, default=corpus.PER_DAY, metavar="K",
