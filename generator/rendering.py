@@ -31,6 +31,7 @@ from .executors import StageExecutor
 from .model import Article, Page
 from .output import Staging
 from .progress import Progress
+from .related_index import stamp_of
 from .render import Rendered, RenderJob, render_chunk, render_packed
 from .render_tasks import CardTable, pack, places_of
 
@@ -69,8 +70,7 @@ def fits_ahead(cards: Sequence[Article], horizon_days: float) -> bool:
         return count * (count - 1) // 2 <= EARLY_MOST_REACH
     import numpy as np  # as related reading's pairs do: only for a site this large
 
-    days = np.sort(np.fromiter((card.date.timestamp() / 86_400 for card in cards),
-                               dtype=np.float64, count=count))
+    days = np.sort(np.fromiter(map(stamp_of, cards), dtype=np.float64, count=count))
     # As related_pairs.pair_blocks reaches back: the first article inside each one's horizon.
     firsts = np.searchsorted(days, days - horizon_days, side="left")
     return int((np.arange(count) - firsts).sum()) <= EARLY_MOST_REACH
