@@ -17,7 +17,7 @@ from .model import Article
 from .related import SHOWN_TERMS, Related, RelatedItem, computed_item, explicit_items, text_settings
 from .related_index import RelatedDoc, Words, shared_terms
 from .related_rows import Vocabulary
-from .related_state import RelatedIndex
+from .related_state import Match, RelatedIndex
 from .store import Store
 
 ROWS = 3  # the shape of the rows kept (related_rows): a new one drops them
@@ -51,7 +51,7 @@ class RelatedLists:
         for i in todo:
             if i in by_id:
                 self._forget(i)
-                self.items[i], shows = _items(index, i, by_id, False)
+                self.items[i], shows = _items(index, i, by_id)
                 self.seen[i] = by_id[i]
                 self.shows[i] = tuple(shows)
                 for j in shows:
@@ -71,29 +71,60 @@ def with_reasons(index: RelatedIndex, articles: Sequence[Article]) -> Related:
     """`find_related(articles, cfg)` with the reasons of every item: for `digest related`."""
     by_id = {a.id: a for a in articles}
     stories, story_of = _stories(index, by_id)
-    return Related({a.id: _items(index, a.id, by_id, True)[0] for a in articles}, stories,
+    return Related({a.id: _reasoned(index, a.id, by_id) for a in articles}, stories,
                    story_of)
 
 
-def _items(index: RelatedIndex, i: str, by_id: dict[str, Article],
-           reasons: bool) -> tuple[tuple[RelatedItem, ...], set[str]]:
+def once(index: RelatedIndex, articles: Sequence[Article]) -> Related:
+    """`find_related(articles, cfg, reasons=False)` for a build that keeps nothing for the
+    next: the index is emptied as the lists are made. Made while all of it was held, with
+    the bookkeeping an update needs (`RelatedLists`), the lists were the peak of a build at
+    100,000 articles, 300 a day: only each article's list, its listed titles' matches and its
+    story are needed, and what scored the pairs is let go first."""
+    by_id = {a.id: a for a in articles}
+    stories, story_of = _stories(index, by_id)
+    similar = {i: d.similar for i, d in index.docs.items() if d.similar}
+    matched, computed = index.matched, index.computed
+    index.__dict__.clear()  # the vectors, postings, pairs and docs: the caller drops the rest
+    items = {}
+    for i in by_id:
+        items[i] = _items_of(i, similar.get(i, ()), matched.pop(i, ()), computed.pop(i, ()),
+                             by_id)
+    return Related(items, stories, story_of)
+
+
+def _items(index: RelatedIndex, i: str, by_id: dict[str, Article]
+           ) -> tuple[tuple[RelatedItem, ...], set[str]]:
     """Article `i`'s list, and the ids it shows."""
+    matched, computed = index.matched.get(i, ()), index.computed.get(i, ())
+    shows = {m[0] for m in matched if m} | {j for j, _ in computed}
+    return _items_of(i, index.docs[i].similar, matched, computed, by_id), shows
+
+
+def _reasoned(index: RelatedIndex, i: str, by_id: dict[str, Article]
+              ) -> tuple[RelatedItem, ...]:
+    """Article `i`'s list, each item with its reasons."""
     doc, article = index.docs[i], by_id[i]
-    matched = index.matched.get(i, ())
-    listed = [(t, by_id[m[0]], m[1]) if m else (t, None, 0.0) for t, m in zip(doc.similar,
-                                                                                matched)]
-    items = explicit_items(i, listed)
-    computed = []
-    for j, score in index.computed.get(i, ()):
-        other = by_id[j]
-        if reasons:
-            computed.append(computed_item(
-                article, other, score, shared_terms(index.vecs[i], index.vecs[j], SHOWN_TERMS),
-                doc.tags & index.docs[j].tags, doc.stamp - index.docs[j].stamp))
-        else:
-            computed.append(RelatedItem(other, other.title, score, False, ()))
-    shows = {m[0] for m in matched if m} | {j for j, _ in index.computed.get(i, ())}
-    return items + tuple(computed), shows
+    computed = tuple(computed_item(
+        article, by_id[j], score, shared_terms(index.vecs[i], index.vecs[j], SHOWN_TERMS),
+        doc.tags & index.docs[j].tags, doc.stamp - index.docs[j].stamp)
+        for j, score in index.computed.get(i, ()))
+    return _explicit(i, doc.similar, index.matched.get(i, ()), by_id) + computed
+
+
+def _items_of(i: str, similar: Sequence[str], matched: Sequence[Match],
+              computed: Sequence[tuple[str, float]], by_id: dict[str, Article]
+              ) -> tuple[RelatedItem, ...]:
+    """A list without reasons, from the article's listed titles, their matches and its
+    computed neighbours."""
+    items = tuple(RelatedItem(by_id[j], by_id[j].title, score, False, ()) for j, score in computed)
+    return _explicit(i, similar, matched, by_id) + items
+
+
+def _explicit(i: str, similar: Sequence[str], matched: Sequence[Match],
+              by_id: dict[str, Article]) -> tuple[RelatedItem, ...]:
+    return explicit_items(i, [(t, by_id[m[0]], m[1]) if m else (t, None, 0.0)
+                              for t, m in zip(similar, matched)])
 
 
 def _stories(index: RelatedIndex, by_id: dict[str, Article]
@@ -122,6 +153,15 @@ class KeptRelated:
         """`find_related(articles, cfg, reasons=False)`; `bodies` gives articles their bodies,
         `made` the docs the readers already made (by source path)."""
         return self.lists.related(self.updated(cfg, articles, bodies, made), articles)
+
+    def once(self, cfg: RelatedConfig, articles: Sequence[Article],
+             bodies: Callable[[list[Article]], list[Article]],
+             made: Mapping[str, RelatedDoc] | None = None) -> Related:
+        """`related` for a build that is not followed by another in this process: the index
+        is brought up to date and stored, then let go as its lists are made (`once`)."""
+        index = self.updated(cfg, articles, bodies, made)
+        self.forget()
+        return once(index, articles)
 
     def updated(self, cfg: RelatedConfig, articles: Sequence[Article],
                 bodies: Callable[[list[Article]], list[Article]],

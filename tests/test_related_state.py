@@ -15,7 +15,7 @@ from generator import related_state
 from generator.model import Article
 from generator.related import RelatedConfig, find_related, text_settings
 from generator.related_index import RelatedDoc
-from generator.related_lists import RelatedLists, with_reasons
+from generator.related_lists import RelatedLists, once, with_reasons
 from generator.related_state import RelatedIndex
 
 # Few words, so that articles share terms; near-duplicate and suffixed titles, so that listed
@@ -157,6 +157,22 @@ def test_rows_bring_the_index_back(start, ops, cfg):
     loaded = RelatedIndex.from_rows(kept, cfg)
     assert_same(loaded, RelatedLists(), site, cfg)
     run(site, ops[half:], cfg, loaded, RelatedLists(), made)
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=st.lists(fields, min_size=1, max_size=12), ops=st.lists(operation, max_size=8),
+       cfg=configs)
+def test_once_gives_the_lists_of_find_related_and_lets_the_index_go(start, ops, cfg):
+    """A one-shot build's lists, made as the index is emptied, after edits as from scratch."""
+    site = {a.id: a for a in (make(n, f) for n, f in enumerate(start))}
+    index = RelatedIndex.build([RelatedDoc.of(a, text_settings(cfg)) for a in site.values()], cfg)
+    index, _ = run(site, ops, cfg, index, RelatedLists(), len(start))
+    articles = site_order(list(site.values()))
+    expected = find_related(articles, cfg, reasons=False)
+    got = once(index, articles)
+    assert got.by_article == expected.by_article
+    assert (got.stories, got.story_of) == (expected.stories, expected.story_of)
+    assert vars(index) == {}
 
 
 def test_an_edit_recomputes_only_what_it_can_move():
