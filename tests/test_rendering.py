@@ -375,3 +375,24 @@ def test_tasks_ahead_stopped_are_cancelled_and_a_thread_never_started_is_no_matt
         assert len(ahead.futures) == 1 and not ahead.futures[0].cancelled()  # it was running
         gate.set()
         assert ahead.futures[0].result(timeout=30) == 1
+
+
+def test_lists_sent_ahead_are_planned_again_after_related_reading_and_kept_ones_are_not(
+        tmp_path, monkeypatch):
+    """Sent, the list pages are let go (related reading is the build's memory peak) and the
+    plan makes them again; an edit's few, kept for `finish`, are planned once."""
+    site, cfg, alone = built_alone(tmp_path)
+    from generator import builder as builder_module
+    made = []
+    real = builder_module.listing_pages
+    monkeypatch.setattr(builder_module, "listing_pages",
+                        lambda *a: made.append(1) or real(*a))
+    with Builder(cfg, jobs=2) as builder:
+        monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
+        (site / "output" / TAG_PAGE).unlink()
+        builder.update()
+        assert len(made) == 2
+        monkeypatch.setattr(rendering, "EARLY_LEAST", 10_000)  # nothing sent: kept
+        edit_article(site)
+        builder.update()
+        assert len(made) == 3
