@@ -453,3 +453,26 @@ def test_the_sitemaps_key_moves_with_what_it_shows_and_not_with_a_body(tmp_path)
                    {"updated": first.date + timedelta(days=1)}):
         assert key(**fields) != key(), fields
     assert key(changed_config(cfg, per_page=cfg.per_page + 1)) != key()
+
+
+@pytest.mark.parametrize("name, stage", [("listing_pages", "plan"), ("relate", "related"),
+                                         ("linked_pages", "plan"), ("feed_files", "feeds")])
+def test_an_internal_error_names_the_stage_it_happened_in(tmp_path, monkeypatch, name, stage):
+    """The lists planned before related reading are the plan's, the feeds come after
+    rendering: each failure is reported under the stage that ran it."""
+    import generator.builder as builder_module
+
+    site = site_without_search(tmp_path)
+    before = tree(site / "output")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken on purpose")
+
+    if name == "relate":
+        monkeypatch.setattr(builder_module.Builder, "_relate", broken)
+    else:
+        monkeypatch.setattr(builder_module, name, broken)
+    cfg = load_config(site / "config.yaml")
+    with pytest.raises(BuildFailed, match=rf"\({stage}\): internal error: RuntimeError: broken"):
+        build(cfg, jobs=2, use_cache=True)
+    assert tree(site / "output") == before

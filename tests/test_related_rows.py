@@ -99,6 +99,24 @@ def test_a_new_process_loads_the_rows_and_a_mismatched_vocabulary_makes_them_aga
     store.close()
 
 
+def test_a_one_shot_build_stores_the_rows_and_keeps_no_doc(tmp_path):
+    """`KeptRelated.once` (digest build) gives find_related's lists, stores the rows a next
+    process loads, keeps no index, and empties the readers' docs: they are the index's."""
+    cfg = RelatedConfig(count=3)
+    articles = site_order([art(f"a{n}", f"Harbor strike {n % 3}", f"harbor strike dock {w}",
+                               days=n / 4) for n, w in enumerate("pay vote rail tunnel".split())])
+    expected = find_related(articles, cfg, reasons=False)
+    made = {a.source_path: RelatedDoc.of(a, text_settings(cfg)) for a in articles}
+    store = Store(tmp_path / "cache")
+    kept = KeptRelated(store)
+    got = kept.once(cfg, articles, lambda batch: batch, made)
+    store.commit()
+    assert (got.by_article, got.stories) == (expected.by_article, expected.stories)
+    assert made == {} and kept.index is None
+    assert _kept(store, articles, cfg).by_article == expected.by_article
+    store.close()
+
+
 def test_two_processes_adding_terms_keep_one_vocabulary(tmp_path):
     """Two long-lived processes on one cache (a `serve` beside a `build`), each adding terms
     the other has not seen: the rows each writes use the vocabulary the store holds then, so a

@@ -109,12 +109,15 @@ def test_feeds_are_made_after_related_reading_whether_lists_go_ahead_or_not(
         monkeypatch.setattr(Builder, name, lambda self, *a, name=name, real=real:
                             order.append(name) or real(self, *a))
     monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
-    for most in (50_000, 10):  # a site this large, reaching this far, sends no lists ahead
+    ahead = spy_ahead(monkeypatch)
+    for most, sent in ((50_000, 1), (10, 0)):  # a site this large, reaching this far: none
         monkeypatch.setattr(rendering, "EARLY_MOST_ARTICLES", most)
         monkeypatch.setattr(rendering, "EARLY_MOST_REACH", most)
         (site / "output" / TAG_PAGE).unlink()
         build(cfg, jobs=2, use_cache=True)
         assert tree(site / "output") == alone
+        assert len(ahead) == sent
+        ahead.clear()
     assert order == ["_relate", "_feeds", "_relate", "_feeds"]
 
 
