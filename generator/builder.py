@@ -30,7 +30,7 @@ from .dates import SOURCE_DATE_EPOCH, source_date_epoch
 from .errors import BuildFailed, ContentError, ContentWarning, internal_error, unique_sorted
 from .executors import ExecutorFactory, stage_executor
 from .feeds import EPOCH, feed_files
-from .fingerprints import fingerprint
+from .fingerprints import fingerprint, inputs_digest
 from .memory import collector_paused, give_back, settle_large_blocks
 from .model import Article, Page, evolve
 from .output import Staging, output_dir_errors, read_manifest, tree_errors
@@ -506,7 +506,8 @@ class Builder:
     def _remember(self, plan: list[Page], rendered: list[Rendered], job_key: str,
                   urls: Urls) -> None:
         """What output/ now holds, for the next update (and the next process): only the rows
-        of pages rendered, or whose inputs changed, are written."""
+        of pages rendered are written. A page not rendered keeps its row: `pages_touched` left
+        it out because its inputs' digest is the last build's (and its file is still there)."""
         target = str(self.cfg.output_dir)
         before = self.written.rows
         made = {r.path: r for r in rendered}
@@ -514,14 +515,11 @@ class Builder:
         changed: dict[str, PageRow] = {}
         for page in plan:
             path = urls.output_path(page.url)
-            inputs = (page.template, page.inputs)
-            old = before.get(path)
             new = made.get(path)
-            row = PageRow(inputs, new.size, new.hash) if new else PageRow(inputs, old.size,
-                                                                         old.hash)
-            rows[path] = row
-            if new or old.inputs != inputs:
-                changed[path] = row
+            if new is None:
+                rows[path] = before[path]
+            else:
+                rows[path] = changed[path] = PageRow(inputs_digest(page), new.size, new.hash)
         self.store.drop_pages(target, before.keys() - rows.keys())
         self.store.put_pages(target, changed)
         if job_key != self.written.job_key:

@@ -37,7 +37,7 @@ FILE = "build.sqlite"
 # How long a build waits for another digest process (a build, watch or serve of the same site)
 # to finish writing the cache before it gives up with an error saying so.
 BUSY_SECONDS = 30.0
-SCHEMA = 1
+SCHEMA = 2  # 2: a page's row keeps its inputs' digest, not the inputs
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER,
@@ -59,7 +59,7 @@ class SourceRow:
 
 @dataclass(frozen=True, slots=True)
 class PageRow:
-    inputs: Any  # what the page was made from: (template, model.Inputs)
+    inputs: bytes  # what the page was made from: fingerprints.inputs_digest
     size: int
     hash: str  # of the bytes written: what the search index is made from
 
@@ -175,7 +175,7 @@ class Store:
     # Pages, per output folder.
 
     def pages(self, target: str) -> dict[str, PageRow]:
-        return {path: PageRow(pickle.loads(inputs), size, digest)
+        return {path: PageRow(inputs, size, digest)
                 for path, inputs, size, digest in self._db.execute(
                     "SELECT path, inputs, size, hash FROM pages WHERE target = ?", (target,))}
 
@@ -184,8 +184,8 @@ class Store:
 
     def put_pages(self, target: str, rows: dict[str, PageRow]) -> None:
         self._db.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)",
-                             ((target, path, pickle.dumps(r.inputs, pickle.HIGHEST_PROTOCOL),
-                               r.size, r.hash) for path, r in rows.items()))  # as put_rows
+                             ((target, path, r.inputs, r.size, r.hash)
+                              for path, r in rows.items()))
 
     def drop_pages(self, target: str, paths: Iterable[str]) -> None:
         self._db.executemany("DELETE FROM pages WHERE target = ? AND path = ?",

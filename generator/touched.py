@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Inputs, Page
+from .fingerprints import inputs_digest
+from .model import Page
 from .urls import Urls
 
 
@@ -27,11 +28,11 @@ class Touched:
     card: frozenset[str]  # ids of articles changed in what a list or a link shows of them
 
 
-def pages_touched(plan: list[Page], touched: Touched, before: dict[str, tuple[str, Inputs]],
+def pages_touched(plan: list[Page], touched: Touched, before: dict[str, bytes],
                   present: set[str], urls: Urls) -> list[Page]:
-    """The pages of `plan` to render, in plan order. `before` holds each page's template and
-    inputs at the last build, by output path; `present` the output files still as it left
-    them."""
+    """The pages of `plan` to render, in plan order. `before` holds the digest of each page's
+    template and inputs at the last build (`inputs_digest`), by output path; `present` the
+    output files still as it left them."""
     if touched.everything:
         return list(plan)
     full, card = touched.full, touched.card
@@ -39,7 +40,8 @@ def pages_touched(plan: list[Page], touched: Touched, before: dict[str, tuple[st
     for page in plan:
         path = urls.output_path(page.url)
         inputs = page.inputs
-        if path not in present or before.get(path) != (page.template, inputs) \
-                or inputs.own in full or (card and not card.isdisjoint(inputs.shows)):
+        if path not in present or inputs.own in full \
+                or (card and not card.isdisjoint(inputs.shows)) \
+                or before.get(path) != inputs_digest(page):
             todo.append(page)
     return todo
