@@ -11,7 +11,7 @@ site through one. `update` is the whole pipeline, read top to bottom, each stage
 them meanwhile: `_lists_ahead`.)
 
 Stages are functions of other modules that return values; the Builder holds what they return
-that the next update can reuse (what was read, the page plan's inputs, what was written). Only
+that the next update can reuse (what was read, a digest of each page's inputs, what was written). Only
 `write` touches output/, and only once everything before it has succeeded.
 """
 
@@ -95,8 +95,8 @@ class Stopwatch:
 
 @dataclass(slots=True)
 class _Written:
-    """What the last good update left in output/: a row per page (its inputs, size and bytes'
-    hash) and the key of what every page saw."""
+    """What the last good update left in output/: a row per page (its inputs' digest, size and
+    bytes' hash) and the key of what every page saw."""
 
     rows: dict[str, PageRow] = field(default_factory=dict)
     job_key: str = ""

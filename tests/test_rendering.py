@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import tree
-from test_incremental import edit_article
+from test_incremental import clean_build_of, edit_article
 from test_render_tasks import built_alone
 
 from generator import executors, rendering
@@ -76,6 +76,37 @@ def test_a_live_builder_sends_lists_ahead_on_each_update_and_renders_each_page_o
         assert len(paths) == len(set(paths)) == report.rendered == report.pages
     assert {p: b.replace(b"<!-- again --></body>", b"</body>")
             for p, b in tree(site / "output").items()} == alone
+
+
+def test_edits_with_the_lists_ahead_leave_rows_the_next_edit_can_trust(tmp_path, monkeypatch):
+    """Lists sent ahead are planned again after related reading; the pages an update did not
+    render keep their rows (a digest of their inputs, builder._remember). After a first build,
+    a title edit, a body edit (in one Builder) and another title edit (in a new one) each render
+    the few pages they would with no list ahead, and the site is a clean build's."""
+    def edited(name: str, least: int) -> tuple[list[int], dict[str, bytes], int]:
+        site, cfg, _ = built_alone(tmp_path / name)
+        monkeypatch.setattr(rendering, "EARLY_LEAST", least)
+        ahead = spy_ahead(monkeypatch)
+        source = site / "content/world/rail-tunnel.md"
+
+        def retitled(title):
+            source.write_text(re.sub(r"(?m)^Title: .*$", f"Title: {title}", source.read_text()))
+
+        with Builder(cfg, jobs=2) as builder:  # as `serve`: the rows are kept in memory
+            rendered = [builder.update().rendered]
+            for change in (lambda: retitled("Rail tunnel opens at dawn"),
+                           lambda: edit_article(site)):
+                change()
+                rendered.append(builder.update().rendered)
+        retitled("The strait's rail tunnel opens")  # a new process: the rows the store kept
+        rendered.append(build(cfg, jobs=2, use_cache=True).rendered)
+        assert tree(site / "output") == clean_build_of(site, tmp_path / name)
+        return rendered, tree(site / "output"), len(ahead)
+
+    rendered, output, sent = edited("ahead", 1)
+    assert sent >= 2  # the first build's lists and the first title edit's went ahead
+    assert all(0 < count < rendered[0] / 4 for count in rendered[1:]), rendered
+    assert edited("after", 10**9) == (rendered, output, 0)
 
 
 def test_a_failure_in_related_reading_stops_the_lists_ahead_and_leaves_nothing(
