@@ -211,7 +211,7 @@ class Builder:
                     Rendering(job, staging, executor, self.progress, self._with_bodies,
                               site.articles, self.store.folder, newest_shown(site),
                               reach(cfg.related)[0]) as rendering:
-                listing, ahead = self._lists_ahead(rendering, site, urls, reserved, select)
+                listed, kept, ahead = self._lists_ahead(rendering, site, urls, reserved, select)
                 clock.lap("plan", then="related")
                 related = self._relate(site, read)
                 read = replace(read, related_docs={})
@@ -220,7 +220,7 @@ class Builder:
                 give_back()
                 clock.lap("related")
                 linked = linked_pages(site, related, cfg, urls)
-                plan = linked + (listing or listing_pages(site, cfg, urls))
+                plan = linked + (kept if kept is not None else listing_pages(site, cfg, urls))
                 if errors := path_errors(plan, urls, reserved):
                     raise BuildFailed(errors, warnings)
                 moved, moved_warnings = redirects(site, read.redirects, plan, reserved, urls, cfg)
@@ -228,7 +228,7 @@ class Builder:
                 clock.lap("plan")
                 # Lists planned ahead were selected then (sent, or kept for `finish`): a
                 # list page that collides fails the whole plan's check above.
-                todo = select(linked) if rendering.can_go_ahead() else select(plan)
+                todo = select(linked) if listed else select(plan)
                 clock.lap("select")
                 rendered = rendering.finish(todo)
             clock.lap("render")
@@ -268,17 +268,19 @@ class Builder:
 
     def _lists_ahead(self, rendering: Rendering, site: Site, urls: Urls,
                      reserved: dict[str, str], select: Callable[[list[Page]], list[Page]]
-                     ) -> tuple[list[Page], int]:
+                     ) -> tuple[bool, list[Page] | None, int]:
         """Send the lists of sources, tags and dates to render now, where `rendering` can go
         ahead: they need no related reading, and the workers render them while it runs here,
-        on one core. The list pages where none were sent (an edit's few, kept by `rendering`
-        for `finish`), and how many of them are to render.
+        on one core. Whether the lists were planned and selected here (then they are not
+        selected again: `rendering` renders the ones it did not send), their pages where none
+        were sent (an edit's few, or all where the card table could not be written), and how
+        many of them are to render.
 
         Sent, their pages are not kept: held through related reading, the build's peak, they
         were 20 MiB of it at 100,000 articles, 300 a day. The plan makes them again after it:
         0.24-0.5 s at 40,000 articles."""
         if not rendering.can_go_ahead():
-            return [], 0
+            return False, None, 0
         listing = listing_pages(site, self.cfg, urls)
         ahead = select(listing)
         # Checked here only when they will go: the whole plan's check names any that collide,
@@ -286,7 +288,7 @@ class Builder:
         if rendering.will_send(len(ahead)) and path_errors(listing, urls, reserved):
             ahead = []
         rendering.start(ahead)
-        return listing if rendering.ahead is None else [], len(ahead)
+        return True, listing if rendering.ahead is None else None, len(ahead)
 
     def _quiet(self, sources: list) -> BuildReport | None:
         """The report of the last build, when nothing it was made from has changed since: the

@@ -430,3 +430,25 @@ def test_lists_sent_ahead_are_planned_again_after_related_reading_and_kept_ones_
         edit_article(site)
         builder.update()
         assert len(made) == 3
+
+
+def test_lists_planned_ahead_render_once_when_the_card_table_cannot_be_written(
+        tmp_path, monkeypatch):
+    """With no room for the card table, `start` keeps the lists for `finish` and the rest of
+    the build stops going ahead: the lists were selected already, and are not selected again."""
+    site, cfg, alone = built_alone(tmp_path)
+    monkeypatch.setattr(rendering, "EARLY_LEAST", 1)
+
+    def full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(rendering.CardTable, "write", full)
+    gathered = []
+    real = rendering.Rendering._gathered
+    monkeypatch.setattr(rendering.Rendering, "_gathered",
+                        lambda self, *a: gathered.append(real(self, *a)) or gathered[-1])
+    (site / "output" / TAG_PAGE).unlink()
+    report = build(cfg, jobs=2, use_cache=True)
+    paths = [r.path for r in gathered[0]]
+    assert len(paths) == len(set(paths)) == report.rendered == report.pages
+    assert tree(site / "output") == alone
